@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+// vcview: a terminal explorer for VCMamba checkpoints, with a CPU engine of its own.
+//
+// Layering (dependencies point one way):
+//   CCodecs / CBLAS / CNcurses (C and system libraries)
+//     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
+//     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
+//     <- VCEngine (VCMamba model, kernels, named hooks)
+//     <- vcview (command line; later the TUI)
+import PackageDescription
+
+// Numeric code is unusable without optimisation (SIMD debug builds are ~300x slower), so the
+// compute targets are optimised in debug builds too; `swift test` stays fast.
+let numericFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"]),
+]
+
+let package = Package(
+    name: "vcview",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vcview", targets: ["vcview"]),
+        .library(name: "VCEngine", targets: ["VCEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncurses-dev"])]),
+        .target(name: "CCodecs", path: "Sources/CCodecs",
+                cSettings: [.unsafeFlags(["-O2", "-I/usr/include/libpng16"])],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
+        .target(name: "VCCheckpoint", dependencies: ["CCodecs"], swiftSettings: numericFlags),
+        .target(name: "VCImage", dependencies: ["CCodecs"], swiftSettings: numericFlags),
+        .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS"], swiftSettings: numericFlags),
+        .executableTarget(name: "vcview",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
+        .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
+        .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
+        .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage"]),
+    ]
+)
