@@ -1,0 +1,112 @@
+/// Dense and depthwise 2-D convolutions on channels-last maps.
+
+/// A dense k×k convolution (PyTorch `Conv2d`, groups 1) re-laid for im2col + GEMM.
+struct DenseConv: Sendable {
+    let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+    /// (out, ky, kx, in): one row per output channel, matching the im2col patch order.
+    let weight: [Float]
+    let bias: [Float]
+
+    /// `w` is PyTorch's (out, in, k, k).
+    init(weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int) {
+        let o = w.shape[0], i = w.shape[1], k = w.shape[2]
+        var r = [Float](repeating: 0, count: w.count)
+        for oc in 0..<o { for ic in 0..<i { for ky in 0..<k { for kx in 0..<k {
+            r[((oc * k + ky) * k + kx) * i + ic] = w.data[((oc * i + ic) * k + ky) * k + kx]
+        } } } }
+        self.inChannels = i; self.outChannels = o; self.kernel = k; self.stride = stride; self.padding = padding
+        self.weight = r
+        self.bias = b?.data ?? [Float](repeating: 0, count: o)
+    }
+
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+    }
+
+    /// conv(x) + bias. For 1×1 stride-1 kernels the map itself is the GEMM operand.
+    func callAsFunction(_ x: FeatureMap) -> FeatureMap {
+        precondition(x.channels == inChannels, "conv: expected \(inChannels) input channels, got \(x.channels)")
+        let (ho, wo) = outputSize(x.height, x.width)
+        var out = FeatureMap(height: ho, width: wo, channels: outChannels)
+        let kk = kernel * kernel * inChannels
+        if kernel == 1 && stride == 1 && padding == 0 {
+            x.data.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { c in
+                gemmABt(a.baseAddress!, lda: inChannels, b.baseAddress!, ldb: inChannels, c.baseAddress!, ldc: outChannels,
+                        m: ho * wo, n: outChannels, k: inChannels)
+            } } }
+        } else {
+            // im2col: one row of k·k·Cin values per output pixel; zero padding outside the map.
+            var cols = [Float](repeating: 0, count: ho * wo * kk)
+            x.data.withUnsafeBufferPointer { src in cols.withUnsafeMutableBufferPointer { dst in
+                for oy in 0..<ho { for ox in 0..<wo {
+                    let row = (oy * wo + ox) * kk
+                    for ky in 0..<kernel {
+                        let iy = oy * stride + ky - padding
+                        if iy < 0 || iy >= x.height { continue }
+                        for kx in 0..<kernel {
+                            let ix = ox * stride + kx - padding
+                            if ix < 0 || ix >= x.width { continue }
+                            let s = (iy * x.width + ix) * inChannels, d = row + (ky * kernel + kx) * inChannels
+                            for c in 0..<inChannels { dst[d + c] = src[s + c] }
+                        }
+                    }
+                } }
+            } }
+            cols.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { c in
+                gemmABt(a.baseAddress!, lda: kk, b.baseAddress!, ldb: kk, c.baseAddress!, ldc: outChannels,
+                        m: ho * wo, n: outChannels, k: kk)
+            } } }
+        }
+        addBias(&out)
+        return out
+    }
+
+    func addBias(_ m: inout FeatureMap) {
+        let c = outChannels, l = m.tokens
+        bias.withUnsafeBufferPointer { b in m.data.withUnsafeMutableBufferPointer { d in
+            for p in 0..<l { for ch in 0..<c { d[p * c + ch] += b[ch] } }
+        } }
+    }
+}
+
+/// A depthwise k×k convolution (groups = channels, stride 1, padding k/2), bias included.
+struct DepthwiseConv: Sendable {
+    let channels: Int, kernel: Int
+    /// (ky, kx, c): the taps of one position are contiguous over channels.
+    let weight: [Float]
+    let bias: [Float]
+
+    /// `w` is PyTorch's (C, 1, k, k).
+    init(weight w: Tensor, bias b: Tensor?) {
+        let c = w.shape[0], k = w.shape[2]
+        var r = [Float](repeating: 0, count: w.count)
+        for ch in 0..<c { for t in 0..<(k * k) { r[t * c + ch] = w.data[ch * k * k + t] } }
+        channels = c; kernel = k; weight = r
+        bias = b?.data ?? [Float](repeating: 0, count: c)
+    }
+
+    func callAsFunction(_ x: FeatureMap) -> FeatureMap {
+        precondition(x.channels == channels)
+        let h = x.height, w = x.width, c = channels, k = kernel, pad = k / 2
+        var out = FeatureMap(height: h, width: w, channels: c)
+        x.data.withUnsafeBufferPointer { src in weight.withUnsafeBufferPointer { wt in
+            bias.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<h { for j in 0..<w {
+                    let o = (i * w + j) * c
+                    for ch in 0..<c { dst[o + ch] = b[ch] }
+                    for ky in 0..<k {
+                        let iy = i + ky - pad
+                        if iy < 0 || iy >= h { continue }
+                        for kx in 0..<k {
+                            let ix = j + kx - pad
+                            if ix < 0 || ix >= w { continue }
+                            let s = (iy * w + ix) * c, t = (ky * k + kx) * c
+                            for ch in 0..<c { dst[o + ch] += src[s + ch] * wt[t + ch] }
+                        }
+                    }
+                } }
+            } }
+        } }
+        return out
+    }
+}

@@ -1,0 +1,179 @@
+import Glibc
+
+/// Switches for the live ablations of the Mamba layers (all off = the official model).
+public struct MambaAblation: Sendable, Equatable {
+    /// Which of the four scans contribute to y (a disabled scan contributes zero).
+    public var enabledDirections: [Bool] = [true, true, true, true]
+    /// Replace the four snake orders by a plain raster scan.
+    public var rasterScan: Bool = false
+    /// Use zero for `direction_Bs`.
+    public var zeroDirectionBs: Bool = false
+
+    public init() {}
+    public var isIdentity: Bool { self == MambaAblation() }
+}
+
+/// The Mamba mixer `network.6.K.mamba` (official `PlainMamba2D`), channels-last:
+///
+///     x  = in_conv(x)                       # 1×1 conv C → E, BN
+///     u  = silu(conv2d(x))                  # 7×7 depthwise            (L, E)
+///     dt, B, C = split(x_proj(u))           # (L, R), (L, N), (L, N)
+///     dt = dt_proj(dt)                      # (L, E), bias added here…
+///     y  = Σₖ scanₖ(u, softplus(dt + dt_proj.bias), A, B + dirB, C, D)   # …and again here
+///     out = out_conv(norm(y))               # LayerNorm over E, ReLU, 1×1 conv E → C, BN
+struct MambaMixer: Sendable {
+    let inConv: DenseConv, inNorm: BatchNorm
+    let conv2d: DepthwiseConv
+    let xProj: [Float]                 // (R + 2N, E)
+    let dtProjWeight: [Float]          // (E, R)
+    let dtProjBias: [Float]            // (E)
+    let A: [Float]                     // (E, N) = −exp(A_log)
+    let D: [Float]                     // (E)
+    let directionBs: [Float]           // (5, N)
+    let norm: LayerNorm
+    let outConv: DenseConv, outNorm: BatchNorm
+    let gamma: [Float]?
+    let inner: Int, state: Int, rank: Int
+    let site: Sites
+
+    struct Sites: Sendable {
+        let inConv0, inConv1, inConv, conv2d, u, xProj, dtProj, dt, B, C, y, norm, out0, out1, out2, outConv, out: String
+        let yk: [String]
+        let h, hNorm, hNormMap: String
+        init(_ p: String) {
+            inConv0 = "\(p).in_conv.0"; inConv1 = "\(p).in_conv.1"; inConv = "\(p).in_conv"
+            conv2d = "\(p).conv2d"; u = "\(p).u"; xProj = "\(p).x_proj"; dtProj = "\(p).dt_proj"
+            dt = "\(p).dt"; B = "\(p).B"; C = "\(p).C"; y = "\(p).y"; yk = (1...4).map { "\(p).y.\($0)" }
+            norm = "\(p).norm"; out0 = "\(p).out_conv.0"; out1 = "\(p).out_conv.1"; out2 = "\(p).out_conv.2"
+            outConv = "\(p).out_conv"; out = p
+            h = "\(p).h"; hNorm = "\(p).h_norm"; hNormMap = "\(p).h_norm_map"
+        }
+    }
+
+    init(_ w: Weights, prefix p: String) throws {
+        inConv = try w.conv("\(p).in_conv.0"); inNorm = try w.batchNorm("\(p).in_conv.1")
+        conv2d = DepthwiseConv(weight: try w("\(p).conv2d.weight"), bias: w.optional("\(p).conv2d.bias"))
+        let xp = try w("\(p).x_proj.weight"), dtw = try w("\(p).dt_proj.weight")
+        let aLog = try w("\(p).A_log")
+        xProj = xp.data; dtProjWeight = dtw.data; dtProjBias = try w("\(p).dt_proj.bias").data
+        A = aLog.data.map { -expf($0) }
+        D = try w("\(p).D").data
+        directionBs = try w("\(p).direction_Bs").data
+        norm = LayerNorm(weight: try w("\(p).norm.weight").data, bias: try w("\(p).norm.bias").data)
+        outConv = try w.conv("\(p).out_conv.1"); outNorm = try w.batchNorm("\(p).out_conv.2")
+        gamma = w.optional("\(p).gamma")?.data
+        inner = aLog.shape[0]; state = aLog.shape[1]; rank = dtw.shape[1]
+        site = Sites(p)
+    }
+
+    func callAsFunction(_ x: FeatureMap, _ tap: Tap, orders: ScanOrders, ablation: MambaAblation) -> FeatureMap {
+        let l = x.tokens, e = inner, n = state, r = rank, f = r + 2 * n
+        var h = inConv(x)                                            // (L, E)
+        tap.map(site.inConv0, h)
+        inNorm.apply(&h)
+        tap.map(site.inConv1, h)
+        tap.map(site.inConv, h)
+        var u = conv2d(h)                                            // (L, E)
+        tap.map(site.conv2d, u)
+        Activation.silu(&u.data)
+        tap.map(site.u, u)
+
+        var xdbl = [Float](repeating: 0, count: l * f)               // (L, R + 2N)
+        u.data.withUnsafeBufferPointer { a in xProj.withUnsafeBufferPointer { b in xdbl.withUnsafeMutableBufferPointer { c in
+            gemmABt(a.baseAddress!, lda: e, b.baseAddress!, ldb: e, c.baseAddress!, ldc: f, m: l, n: f, k: e)
+        } } }
+        tap.tensor(site.xProj) { Tensor(shape: [1, l, f], data: xdbl) }
+        var dtp = [Float](repeating: 0, count: l * e)                // (L, E) = dt_proj(dt_raw)
+        xdbl.withUnsafeBufferPointer { a in dtProjWeight.withUnsafeBufferPointer { b in dtp.withUnsafeMutableBufferPointer { c in
+            gemmABt(a.baseAddress!, lda: f, b.baseAddress!, ldb: r, c.baseAddress!, ldc: e, m: l, n: e, k: r)
+        } } }
+        var delta = [Float](repeating: 0, count: l * e)
+        for t in 0..<l { for ei in 0..<e {
+            let v = dtp[t * e + ei] + dtProjBias[ei]                 // nn.Linear's bias
+            dtp[t * e + ei] = v
+            delta[t * e + ei] = Activation.softplus(v + dtProjBias[ei])   // selective_scan's delta_bias: the same bias again
+        } }
+        tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
+        tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
+        var bm = [Float](repeating: 0, count: l * n), cm = bm
+        for t in 0..<l { for ni in 0..<n { bm[t * n + ni] = xdbl[t * f + r + ni]; cm[t * n + ni] = xdbl[t * f + r + n + ni] } }
+        tap.map(site.B, FeatureMap(height: x.height, width: x.width, channels: n, data: bm))
+        tap.map(site.C, FeatureMap(height: x.height, width: x.width, channels: n, data: cm))
+
+        let inputs = SelectiveScanInputs(u: u.data, delta: delta, A: A, B: bm, C: cm, D: D,
+                                         directionBs: ablation.zeroDirectionBs ? [Float](repeating: 0, count: 5 * n) : directionBs,
+                                         tokens: l, inner: e, state: n)
+        let wantH = tap.wants(site.h)
+        let wantNorm = tap.wants(site.hNorm) || tap.wants(site.hNormMap)
+        var hs: [Float] = wantH ? [Float](repeating: 0, count: 4 * l * e * n) : []
+        var hn: [Float] = wantNorm ? [Float](repeating: 0, count: 4 * l) : []
+        let ys = hs.withUnsafeMutableBufferPointer { hp in hn.withUnsafeMutableBufferPointer { np in
+            SelectiveScan.fast(inputs, orders: orders, enabled: ablation.enabledDirections,
+                               hiddenStates: wantH ? hp.baseAddress : nil, hiddenNorms: wantNorm ? np.baseAddress : nil)
+        } }
+        if wantH { tap.tensor(site.h) { Tensor(shape: [4, l, e, n], data: hs) } }
+        if wantNorm {
+            tap.tensor(site.hNorm) { Tensor(shape: [4, l], data: hn) }
+            tap.tensor(site.hNormMap) {
+                var m = [Float](repeating: 0, count: 4 * l)
+                for k in 0..<4 { for t in 0..<l { m[k * l + orders.orders[k][t]] = hn[k * l + t] } }
+                return Tensor(shape: [4, x.height, x.width], data: m)
+            }
+        }
+        var y = FeatureMap(height: x.height, width: x.width, channels: e)
+        for k in 0..<4 {
+            let yk = FeatureMap(height: x.height, width: x.width, channels: e, data: ys[k])
+            tap.map(site.yk[k], yk)
+            for i in 0..<y.data.count { y.data[i] += ys[k][i] }
+        }
+        tap.map(site.y, y)
+        norm.apply(&y)
+        tap.tokens(site.norm, y)
+        Activation.relu(&y.data)
+        tap.map(site.out0, y)
+        var o = outConv(y)                                           // (L, C)
+        tap.map(site.out1, o)
+        outNorm.apply(&o)
+        tap.map(site.out2, o)
+        tap.map(site.outConv, o)
+        if let g = gamma {
+            for p in 0..<o.tokens { for c in 0..<o.channels { o.data[p * o.channels + c] *= g[c] } }
+        }
+        tap.map(site.out, o)
+        return o
+    }
+}
+
+/// A Mamba layer of stage 4 (official `PlainMambaLayer`):
+///
+///     x = x + mamba(norm(x))      # norm: BatchNorm2d
+///     x = x + mlp(norm2(x))       # norm2: BatchNorm2d; mlp as in FFN blocks, no layer scale
+struct PlainMambaLayer: Sendable {
+    let norm: BatchNorm, norm2: BatchNorm
+    let mamba: MambaMixer
+    let mlp: Mlp
+    let name: String, normSite: String, norm2Site: String
+
+    init(_ w: Weights, prefix p: String) throws {
+        norm = try w.batchNorm("\(p).norm"); norm2 = try w.batchNorm("\(p).norm2")
+        mamba = try MambaMixer(w, prefix: "\(p).mamba")
+        mlp = try Mlp(w, prefix: "\(p).mlp")
+        name = p; normSite = "\(p).norm"; norm2Site = "\(p).norm2"
+    }
+
+    func callAsFunction(_ x: FeatureMap, _ tap: Tap, orders: ScanOrders, ablation: MambaAblation) -> FeatureMap {
+        var h = x
+        norm.apply(&h)
+        tap.map(normSite, h)
+        let m = mamba(h, tap, orders: orders, ablation: ablation)
+        var out = x
+        for i in 0..<out.data.count { out.data[i] += m.data[i] }
+        var h2 = out
+        norm2.apply(&h2)
+        tap.map(norm2Site, h2)
+        let f = mlp(h2, tap)
+        for i in 0..<out.data.count { out.data[i] += f.data[i] }
+        tap.map(name, out)
+        return out
+    }
+}

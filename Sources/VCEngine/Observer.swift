@@ -1,0 +1,85 @@
+/// Instrumentation: the engine's named hook sites (see docs/sites.md for every name and layout).
+///
+/// Two phases, as in ggml's scheduler callback: the engine first asks `wants(site)`; only for a
+/// `true` answer does it build the PyTorch-layout copy and call `record`. With no observer the
+/// forward pass does one nil check per site and nothing else.
+public protocol ActivationObserver: AnyObject {
+    /// Does this observer want the activation named `site`? Called once per site per forward.
+    func wants(_ site: String) -> Bool
+    /// The activation, in the layout docs/sites.md gives for `site`.
+    func record(_ site: String, _ tensor: Tensor)
+}
+
+/// Glob patterns over site names: `*` matches any run of characters, `?` one character.
+///
+/// The hidden-state sites (`….mamba.h`) are large (4·L·E·N floats per layer) and are matched only
+/// by a pattern that itself ends in `.h`, so `*` never asks for them by accident.
+public struct SitePattern: Sendable {
+    public let patterns: [String]
+
+    /// `spec` is a comma-separated list of globs; empty means `*`.
+    public init(_ spec: String = "*") {
+        let parts = spec.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        patterns = parts.isEmpty ? ["*"] : parts
+    }
+
+    public func matches(_ site: String) -> Bool {
+        let expensive = SitePattern.isExpensive(site)
+        for p in patterns {
+            if expensive && !p.hasSuffix(".h") { continue }
+            if SitePattern.glob(Array(p.utf8), Array(site.utf8)) { return true }
+        }
+        return false
+    }
+
+    /// Sites that cost real memory to produce (hidden states at every scan step).
+    public static func isExpensive(_ site: String) -> Bool { site.hasSuffix(".mamba.h") }
+
+    static func glob(_ p: [UInt8], _ s: [UInt8]) -> Bool {
+        // Iterative wildcard match with single backtrack point (classic two-pointer algorithm).
+        var pi = 0, si = 0, star = -1, mark = 0
+        while si < s.count {
+            if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) {
+                pi += 1; si += 1
+            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+                star = pi; mark = si; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; si = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
+    }
+}
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Character) -> String { String(self).trimmingCharacters(in: set) }
+}
+
+/// Keeps every activation matching a pattern, in the order the forward pass produced them.
+public final class RecordingObserver: ActivationObserver {
+    public let pattern: SitePattern
+    public private(set) var order: [String] = []
+    public private(set) var tensors: [String: Tensor] = [:]
+
+    public init(_ pattern: SitePattern = SitePattern()) { self.pattern = pattern }
+
+    public func wants(_ site: String) -> Bool { pattern.matches(site) }
+
+    public func record(_ site: String, _ tensor: Tensor) {
+        if tensors[site] == nil { order.append(site) }
+        tensors[site] = tensor
+    }
+
+    public subscript(site: String) -> Tensor? { tensors[site] }
+}

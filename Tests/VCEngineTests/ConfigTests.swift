@@ -1,0 +1,107 @@
+import XCTest
+@testable import VCEngine
+
+final class ConfigTests: XCTestCase {
+    /// Parameter counts and state-dict sizes published for the official variants.
+    func testOfficialVariantsMatchPublishedCounts() {
+        XCTAssertEqual(VCMambaConfig.S.parameterCount, 10_478_720)
+        XCTAssertEqual(VCMambaConfig.M.parameterCount, 21_072_176)
+        XCTAssertEqual(VCMambaConfig.B.parameterCount, 31_450_832)
+        XCTAssertEqual(VCMambaConfig.S.expectedKeys().count, 790)
+        XCTAssertEqual(VCMambaConfig.M.expectedKeys().count, 746)
+        XCTAssertEqual(VCMambaConfig.B.expectedKeys().count, 746)
+        XCTAssertEqual(VCMambaConfig.S.variantName, "VCMamba-S")
+        XCTAssertEqual(VCMambaConfig.B.variantName, "VCMamba-B")
+    }
+
+    func testInferenceRecoversEveryVariantFromShapes() throws {
+        for cfg in [VCMambaConfig.S, .M, .B, VCMambaConfig(depths: [1, 1, 2, 3], widths: [8, 16, 24, 32], nMamba: 2, numClasses: 10, resolution: 160)] {
+            var shapes: [String: [Int]] = [:]
+            for (k, s) in cfg.expectedKeys() { shapes[k] = s }
+            let inferred = try VCMambaConfig.infer(from: shapes)
+            XCTAssertEqual(inferred, cfg)
+            XCTAssertTrue(cfg.check(shapes).isClean)
+        }
+    }
+
+    func testKeyReportNamesMissingUnexpectedAndMisshapedKeys() throws {
+        var shapes: [String: [Int]] = [:]
+        for (k, s) in VCMambaConfig.S.expectedKeys() { shapes[k] = s }
+        shapes["network.6.4.mamba.A_log"] = [576, 8]
+        shapes.removeValue(forKey: "network.6.5.mamba.D")
+        shapes["extra.thing"] = [3]
+        let r = VCMambaConfig.S.check(shapes)
+        XCTAssertEqual(r.missing, ["network.6.5.mamba.D"])
+        XCTAssertEqual(r.unexpected, ["extra.thing"])
+        XCTAssertEqual(r.misshaped.map { $0.0 }, ["network.6.4.mamba.A_log"])
+        XCTAssertFalse(r.isLoadable)
+        XCTAssertTrue(r.lines().joined().contains("network.6.4.mamba.A_log (expected (576, 16), found (576, 8))"))
+    }
+}
+
+final class ScanOrderTests: XCTestCase {
+    /// The worked example of the reference document (checked there against the official code).
+    func testWorkedExample3x4() {
+        let s = ScanOrders(height: 3, width: 4)
+        XCTAssertEqual(s.orders[0], [0, 1, 2, 3, 7, 6, 5, 4, 8, 9, 10, 11])
+        XCTAssertEqual(s.directions[0], [0, 1, 1, 1, 4, 2, 2, 2, 4, 1, 1, 1])
+        XCTAssertEqual(s.orders[1], [11, 10, 9, 8, 4, 5, 6, 7, 3, 2, 1, 0])
+        XCTAssertEqual(s.directions[1], [0, 2, 2, 2, 3, 1, 1, 1, 3, 2, 2, 2])
+        XCTAssertEqual(s.orders[2], [0, 4, 8, 9, 5, 1, 2, 6, 10, 11, 7, 3])
+        XCTAssertEqual(s.directions[2], [0, 4, 4, 1, 3, 3, 1, 4, 4, 1, 3, 3])
+        XCTAssertEqual(s.orders[3], [3, 7, 11, 10, 6, 2, 1, 5, 9, 8, 4, 0])
+        XCTAssertEqual(s.directions[3], [0, 4, 4, 2, 3, 3, 2, 4, 4, 2, 3, 3])
+        let t = ScanOrders(height: 4, width: 3)
+        XCTAssertEqual(t.orders[1], [9, 10, 11, 8, 7, 6, 3, 4, 5, 2, 1, 0])
+        XCTAssertEqual(t.orders[3], [11, 8, 5, 2, 1, 4, 7, 10, 9, 6, 3, 0])
+        for k in 0..<4 { for p in 0..<12 { XCTAssertEqual(s.orders[k][s.inverse[k][p]], p) } }
+    }
+}
+
+final class KernelTests: XCTestCase {
+    func testFastScanEqualsReferenceRecurrence() {
+        let l = 12, e = 40, n = 16
+        func r(_ key: String, _ c: Int, _ scale: Float, _ offset: Float = 0) -> [Float] {
+            SeededWeights.uniforms(seed: 7, key: key, count: c).map { ($0 * 2 - 1) * scale + offset }
+        }
+        let inputs = SelectiveScanInputs(u: r("u", l * e, 1), delta: r("d", l * e, 0.2, 0.3), A: r("A", e * n, 2, -3),
+                                         B: r("B", l * n, 1), C: r("C", l * n, 1), D: r("D", e, 1),
+                                         directionBs: r("dB", 5 * n, 0.5), tokens: l, inner: e, state: n)
+        let orders = ScanOrders(height: 3, width: 4)
+        let ref = SelectiveScan.reference(inputs, orders: orders)
+        var hs = [Float](repeating: 0, count: 4 * l * e * n)
+        let fast = hs.withUnsafeMutableBufferPointer { SelectiveScan.fast(inputs, orders: orders, hiddenStates: $0.baseAddress) }
+        for k in 0..<4 {
+            let a = Tensor(shape: [l, e], data: fast[k]), b = Tensor(shape: [l, e], data: ref[k])
+            XCTAssertLessThan(a.relativeError(to: b), 1e-6, "direction \(k + 1)")
+        }
+        XCTAssertGreaterThan(hs.reduce(0) { max($0, abs($1)) }, 0)
+    }
+
+    func testGemmMatchesTripleLoop() {
+        let m = 7, n = 5, k = 9
+        let a = SeededWeights.uniforms(seed: 1, key: "a", count: m * k), b = SeededWeights.uniforms(seed: 1, key: "b", count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            gemmABt(ap.baseAddress!, lda: k, bp.baseAddress!, ldb: k, cp.baseAddress!, ldc: n, m: m, n: n, k: k)
+        } } }
+        XCTAssertLessThan(Tensor(shape: [m, n], data: c).relativeError(to: Tensor(shape: [m, n], data: gemmABtReference(a, b, m: m, n: n, k: k))), 1e-6)
+    }
+}
+
+final class SeededForwardTests: XCTestCase {
+    func testSeededSmallModelRunsAndObserversSeeEverySite() throws {
+        let cfg = VCMambaConfig(depths: [1, 1, 2, 3], widths: [8, 16, 24, 32], nMamba: 2, numClasses: 10, resolution: 160)
+        let model = try VCMambaModel(parameters: SeededWeights.parameters(for: cfg, seed: 1))
+        let rec = RecordingObserver()
+        let logits = try model.forward(SeededWeights.input(seed: 1, height: 160, width: 160), observer: rec)
+        XCTAssertEqual(logits.shape, [1, 10])
+        XCTAssertTrue(logits.data.allSatisfy { $0.isFinite })
+        XCTAssertEqual(rec["network.6.2.mamba.y.3"]?.shape, [1, 64, 5, 5])
+        XCTAssertEqual(rec["network.6.1.mlp.act.1"]?.shape, [1, 128, 5, 5])
+        XCTAssertNil(rec["network.6.2.mamba.h"], "hidden states only when asked for explicitly")
+        XCTAssertEqual(rec["logits"]?.data, logits.data)
+        let plain = try model.forward(SeededWeights.input(seed: 1, height: 160, width: 160))
+        XCTAssertEqual(plain.data, logits.data, "observing must not change the result")
+    }
+}
