@@ -6,6 +6,7 @@
 //     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
 //     <- VCEngine (VCMamba model, kernels, named hooks)
+//   VCScenes (the demo model's procedural scene generator, shared with tools/train)
 //     <- vcview (command line; later the TUI)
 import PackageDescription
 
@@ -35,13 +36,14 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
         .target(name: "VCCheckpoint", dependencies: ["CCodecs"], swiftSettings: numericFlags),
         .target(name: "VCImage", dependencies: ["CCodecs"], swiftSettings: numericFlags),
+        .target(name: "VCScenes", swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS"], swiftSettings: numericFlags),
         .executableTarget(name: "vcview",
-                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCScenes",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
-        .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage"]),
+        .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes"]),
     ]
 )

@@ -1,0 +1,1 @@
+// VCScenes: procedural scenes of the demo model (see tools/train/SCENES.md)
