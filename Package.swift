@@ -7,7 +7,9 @@
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
 //     <- VCEngine (VCMamba model, kernels, named hooks)
 //   VCScenes (the demo model's procedural scene generator, shared with tools/train)
-//     <- vcview (command line; later the TUI)
+//     <- VCRender (tensor -> RGB: colormaps, heatmaps, shared by the terminal and PNG export)
+//     <- VCTUI (state + update + view, pure; a thin ncurses screen layer)
+//     <- vcview (command line)
 import PackageDescription
 
 // Numeric code is unusable without optimisation (SIMD debug builds are ~300x slower), so the
@@ -38,12 +40,15 @@ let package = Package(
         .target(name: "VCImage", dependencies: ["CCodecs"], swiftSettings: numericFlags),
         .target(name: "VCScenes", swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS"], swiftSettings: numericFlags),
+        .target(name: "VCRender", dependencies: ["VCEngine"], swiftSettings: numericFlags),
+        .target(name: "VCTUI", dependencies: ["VCRender", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
-                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCScenes",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
+        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes"]),
     ]
 )

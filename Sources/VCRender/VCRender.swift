@@ -1,0 +1,1 @@
+// VCRender: tensors to RGB (colormaps, heatmaps), shared by the TUI and the PNG export

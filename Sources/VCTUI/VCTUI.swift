@@ -1,0 +1,1 @@
+// VCTUI: the explorer
