@@ -15,7 +15,7 @@ import PackageDescription
 // Numeric code is unusable without optimisation (SIMD debug builds are ~300x slower), so the
 // compute targets are optimised in debug builds too; `swift test` stays fast.
 let numericFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"]),
+    .unsafeFlags(["-Ounchecked", "-Xcc", "-march=native", "-Xcc", "-mprefer-vector-width=512"]),
 ]
 
 let package = Package(

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import VCEngine
 
 final class ConfigTests: XCTestCase {
@@ -103,5 +104,25 @@ final class SeededForwardTests: XCTestCase {
         XCTAssertEqual(rec["logits"]?.data, logits.data)
         let plain = try model.forward(SeededWeights.input(seed: 1, height: 160, width: 160))
         XCTAssertEqual(plain.data, logits.data, "observing must not change the result")
+    }
+}
+
+final class VectorMathTests: XCTestCase {
+    /// The SIMD exp/GELU/SiLU agree with libm far below the parity tolerance, including ±0,
+    /// large magnitudes, and a ragged tail.
+    func testVectorisedActivationsMatchLibm() {
+        var xs: [Float] = [0, -0.0, 1e-8, -1e-8, 1, -1, 3.5, -3.5, 10, -10, 30, -30, 80, -80, 100, -100]
+        xs += (0..<2001).map { Float($0 - 1000) * 0.0123 }
+        var g = xs, s = xs, e = xs.map { max(min($0, 80), -80) }
+        Activation.gelu(&g)
+        Activation.silu(&s)
+        let e0 = e
+        e.withUnsafeMutableBufferPointer { VectorMath.exp($0.baseAddress!, $0.count) }
+        for (i, x) in xs.enumerated() {
+            XCTAssertEqual(g[i], Activation.geluReference(x), accuracy: 2e-6 * max(1, abs(x)), "gelu(\(x))")
+            XCTAssertEqual(s[i], Activation.siluReference(x), accuracy: 2e-6 * max(1, abs(x)), "silu(\(x))")
+            XCTAssertEqual(e[i], expf(e0[i]), accuracy: 4e-7 * expf(e0[i]), "exp(\(e0[i]))")
+        }
+        XCTAssertEqual(g[1].sign, .minus, "gelu(-0) keeps its sign like libm")
     }
 }
