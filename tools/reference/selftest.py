@@ -51,6 +51,10 @@ for (b, h, w, E, N) in [(1, 3, 4, 8, 16), (2, 5, 7, 12, 16), (1, 1, 1, 4, 16), (
     err = max((a - c).abs().max().item() for a, c in zip(ys, yf))
     assert err < 1e-12 and (hs - hf).abs().max().item() < 1e-12, err
 print("fast scan == sequential scan (float64, 4 shapes, y and h)")
+m = ref.VCMamba((1, 1, 1, 2), (8, 8, 8, 16), 1, 5, 64)
+m(torch.randn(1, 3, 64, 64)).sum().backward()  # both scans are autograd-friendly
+assert m.network[6][1].mamba.A_log.grad is not None
+print("backward through the fast scan works")
 
 # 3. seeded generator: scalar pure-Python model of the spec ---------------------------------
 M = (1 << 64) - 1
