@@ -397,8 +397,10 @@ def make_checkpoints() -> None:
     torch_save_deterministic(sd, out / "bare_state_dict.pth")
     torch_save_deterministic({"state_dict": sd}, out / "nested_state_dict.pth")
     half = collections.OrderedDict((k, v.half() if v.is_floating_point() else v) for k, v in sd.items())
+    half._metadata = sd._metadata  # as model.half().state_dict() would carry
     torch_save_deterministic(half, out / "fp16.pth")
     nc = _noncontig_state_dict(sd)
+    nc._metadata = sd._metadata
     torch_save_deterministic(nc, out / "noncontig.pth")
     save_file(sd, str(out / "weights.safetensors"))
     save_file({k: v.half() if v.is_floating_point() else v for k, v in sd.items()}, str(out / "weights_f16.safetensors"))
