@@ -32,8 +32,9 @@
 typedef struct {
     struct jpeg_error_mgr pub;  // first, so libjpeg's err pointer is also a pointer to this
     jmp_buf jump;
-    int hit_end;  // the source ran out of data; libjpeg padded it with a fake EOI marker
-    int too_many_scans;
+    // Set just before a longjmp and read after it, hence volatile.
+    volatile int hit_end;  // the source ran out of data; libjpeg padded it with a fake EOI marker
+    volatile int too_many_scans;
     char message[JMSG_LENGTH_MAX];
 } jpeg_failure;
 

@@ -32,7 +32,7 @@ typedef struct {
     const uint8_t *data;
     size_t size;
     size_t offset;
-    int hit_end;
+    volatile int hit_end;  // set just before a longjmp, read after it
 } png_source;
 
 typedef struct {
@@ -127,6 +127,8 @@ vc_image_status vc_decode_png(const uint8_t *data, size_t size, vc_image_limits 
     uint8_t *volatile pixels = NULL;
     png_bytepp volatile rows = NULL;
 
+    // Installed before setjmp: the source is then already in memory when libpng jumps back.
+    png_set_read_fn(png, &source, read_from_memory);
     if (setjmp(failure.jump)) {
         png_destroy_read_struct(&png, &info, NULL);
         free(pixels);
@@ -140,7 +142,6 @@ vc_image_status vc_decode_png(const uint8_t *data, size_t size, vc_image_limits 
         return VC_IMAGE_CORRUPT;
     }
 
-    png_set_read_fn(png, &source, read_from_memory);
     // Backstops for check_header, in libpng's own terms.
     png_set_user_limits(png, (png_uint_32)limits.max_side, (png_uint_32)limits.max_side);
     png_set_chunk_malloc_max(png, VC_PNG_MAX_CHUNK_BYTES);
