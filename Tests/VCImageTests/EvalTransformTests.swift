@@ -51,6 +51,21 @@ final class EvalTransformTests: XCTestCase {
         }
     }
 
+    /// The largest slivers the decoder accepts resize their short side to 256 and the long one
+    /// to over four million pixels; only the crop is computed, so this is quick and small.
+    func testSliversAtTheSizeLimit() {
+        let pixels = (0 ..< 16384 * 3).map { UInt8(truncatingIfNeeded: $0 / 3) }
+        for (width, height) in [(16384, 1), (1, 16384)] {
+            let sliver = RGBImage(width: width, height: height, pixels: pixels)
+            XCTAssertTrue(EvalTransform.shorterSideSize(width: width, height: height, shorter: 256)
+                          == (width == 1 ? (256, 4_194_304) : (4_194_304, 256)))
+            let (tensor, cropped) = EvalTransform.apply(sliver)
+            XCTAssertEqual(cropped.width, 224)
+            XCTAssertEqual(cropped.height, 224)
+            XCTAssertEqual(tensor.count, 3 * 224 * 224)
+        }
+    }
+
     func testSizeArithmetic() {
         XCTAssertEqual(EvalTransform.resizeSize(for: 224), 256)
         XCTAssertEqual(EvalTransform.resizeSize(for: 384), 438)   // 438.857... truncated
