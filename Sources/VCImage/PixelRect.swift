@@ -1,0 +1,17 @@
+/// A rectangle of whole pixels: columns `x ..< x + width`, rows `y ..< y + height`.
+public struct PixelRect: Sendable, Equatable {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    var columns: Range<Int> { x ..< x + width }
+    var rows: Range<Int> { y ..< y + height }
+}
