@@ -9,7 +9,8 @@ public struct CheckpointInfo: Sendable {
     /// `"pth (zip)"` or `"safetensors"`.
     public let format: String
     /// Keys of the top-level dict (for safetensors: the header's tensor names, and
-    /// `__metadata__` when present), in file order.
+    /// `__metadata__` when present), in file order. Raw text from the file: escape before
+    /// printing to a terminal.
     public let topLevelKeys: [String]
     /// Which entry holds the state dict: `"model"`, `"model_ema"`, `"state_dict"`, or nil when
     /// the file is a bare state dict.
@@ -17,7 +18,8 @@ public struct CheckpointInfo: Sendable {
     /// The `epoch` entry of a training checkpoint, when it is an int.
     public let epoch: Int?
     /// Training arguments (`args`, an argparse.Namespace or dict) as (name, Python-like repr)
-    /// in their stored order; for safetensors, the `__metadata__` pairs.
+    /// in their stored order; for safetensors, the `__metadata__` pairs (values quoted like
+    /// Python strings). Safe to print: control characters are escaped.
     public let args: [(String, String)]
     /// True when the checkpoint has a `model_ema` state dict.
     public let hasEMA: Bool

@@ -35,10 +35,14 @@ enum PickleGlobals {
         if module.isEmpty || name.isEmpty || moduleParts.contains("") || nameParts.contains("") {
             return .forbidden("a malformed name")
         }
-        // builtins: only the data types above are understood; everything else there (eval,
+        // builtins: set/frozenset/bytearray are understood (above) and plain data types such as
+        // `object` (used by copyreg._reconstructor) stay opaque; everything else there (eval,
         // exec, getattr, __import__, open...) is the classic way to run code from a pickle.
         if moduleParts[0] == "builtins" || moduleParts[0] == "__builtin__" {
-            return .forbidden("builtins other than set/frozenset/bytearray are not allowed")
+            if moduleParts.count == 1 && nameParts.count == 1 && inertBuiltins.contains(name) {
+                return .unknown
+            }
+            return .forbidden("only data types of builtins are allowed")
         }
         if let first = moduleParts.first, forbiddenModules.contains(first) {
             return .forbidden("module \(first) can run code or touch the system")
@@ -62,6 +66,12 @@ enum PickleGlobals {
         }
         return .unknown
     }
+
+    /// Builtin types that only describe data; kept as opaque values like any unknown class.
+    static let inertBuiltins: Set<String> = [
+        "object", "int", "float", "complex", "str", "bytes", "bool", "list", "dict", "tuple", "slice",
+        "range", "Ellipsis", "NotImplemented",
+    ]
 
     /// Top-level modules whose every member is refused.
     static let forbiddenModules: Set<String> = [

@@ -66,7 +66,7 @@ public enum Safetensors {
                     guard case .string(let s) = v else {
                         throw fail(.malformed, "header", "__metadata__ value for \(quoted(k)) is not a string")
                     }
-                    metadata.append((k, s))
+                    metadata.append((escaped(k, limit: 200), quoted(s, limit: 200)))
                 }
                 continue
             }

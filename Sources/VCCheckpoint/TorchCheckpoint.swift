@@ -113,6 +113,7 @@ enum TorchCheckpoint {
     }
 
     /// Training arguments as (name, repr) pairs: a Namespace's attributes or a dict's items.
+    /// Both parts are printable: control characters from the file are escaped.
     static func summarizeArgs(_ v: PickleValue, _ heap: PickleHeap) -> [(String, String)] {
         if case .none = v { return [] }
         if case .ref(let id) = v {
@@ -121,7 +122,7 @@ enum TorchCheckpoint {
                 var out: [(String, String)] = []
                 for (k, value) in zip(d.keys, d.values) {
                     let name: String
-                    if case .string(let s) = k { name = s } else { name = PickleRender.repr(k, heap, limit: 60) }
+                    if case .string(let s) = k { name = escaped(s, limit: 200) } else { name = PickleRender.repr(k, heap, limit: 60) }
                     out.append((name, PickleRender.repr(value, heap)))
                 }
                 return out
