@@ -180,6 +180,12 @@ final class HostileCheckpointTests: XCTestCase {
         assertCheckpointError(.notFound, mentions: ["the saved object is a list, expected a dict"]) { try load("list_root.pth") }
     }
 
+    func testWholeModuleSave() {
+        assertCheckpointError(.notFound, mentions: ["object of class torch.nn.modules.container.Sequential", "expected a dict"]) {
+            try load("whole_module.pth")
+        }
+    }
+
     func testNoStateDict() {
         assertCheckpointError(.notFound, mentions: ["no state dict found", "'epoch', 'note'"]) { try load("no_state_dict.pth") }
     }

@@ -121,6 +121,9 @@ final class PickleTests: XCTestCase {
             XCTAssertEqual(cls(m, n), "forbidden", "\(m).\(n)")
         }
         XCTAssertEqual(cls("numpy", "ndarray"), "unknown")
+        XCTAssertEqual(cls("__builtin__", "object"), "unknown")
+        XCTAssertEqual(cls("copy_reg", "_reconstructor"), "unknown")
+        XCTAssertEqual(cls("builtins", "object.__subclasses__"), "forbidden")
         XCTAssertEqual(cls("__main__", "MyConfig"), "unknown")
         XCTAssertEqual(cls("torch.cuda.amp.grad_scaler", "GradScaler"), "unknown")
         // The tables have no duplicates (a Set literal with duplicates would trap).

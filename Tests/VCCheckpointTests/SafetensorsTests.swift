@@ -20,7 +20,7 @@ final class SafetensorsTests: XCTestCase {
         let e = Fixtures.expected("f32.safetensors")
         XCTAssertEqual(ckpt.info.topLevelKeys, e["headerKeys"] as? [String])
         XCTAssertEqual(ckpt.stateDict.keys, ["a", "b", "c"])
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: ckpt.info.args), ["format": "pt", "epoch": "3"])
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: ckpt.info.args), ["format": "'pt'", "epoch": "'3'"])
         XCTAssertNil(ckpt.info.entryUsed)
         XCTAssertFalse(ckpt.info.hasEMA)
         let mixed = try load("mixed.safetensors")
@@ -62,7 +62,8 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(ckpt.stateDict["s"]!.shape, [])
         assertSameFloats(try ckpt.stateDict["layer.weight"]!.floats(), a, "layer.weight")
         XCTAssertEqual(try ckpt.stateDict["bias"]!.floats(), [7, -7])
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: ckpt.info.args), ["format": "pt", "note": "line\nbreak \"q\""])
+        // Metadata values come back as printable Python-style strings: the newline is escaped.
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: ckpt.info.args), ["format": "'pt'", "note": "'line\\nbreak \"q\"'"])
         // The header is padded to a multiple of 8 bytes.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let headerLen = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
