@@ -115,16 +115,16 @@ public enum Npy {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad with spaces so the data starts at a multiple of 64 bytes; end with a newline.
-        var version: UInt8 = 1
-        var prefixLen = 10
-        var total = prefixLen + dict.utf8.count + 1
-        if total - prefixLen > 0xffff {
-            version = 2
-            prefixLen = 12
-            total = prefixLen + dict.utf8.count + 1
+        // Version 1.0 stores the header length in 16 bits; longer headers need 2.0.
+        func paddedLength(prefix: Int) -> Int {
+            (prefix + dict.utf8.count + 1 + 63) / 64 * 64 - prefix
         }
-        let padded = (total + 63) / 64 * 64
-        let headerLen = padded - prefixLen
+        var version: UInt8 = 1
+        var headerLen = paddedLength(prefix: 10)
+        if headerLen > 0xffff {
+            version = 2
+            headerLen = paddedLength(prefix: 12)
+        }
         var header = magic + [version, 0]
         if version == 1 {
             withUnsafeBytes(of: UInt16(headerLen).littleEndian) { header.append(contentsOf: $0) }
