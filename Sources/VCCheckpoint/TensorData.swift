@@ -80,7 +80,7 @@ public struct TensorData: Sendable {
             }
             guard let maxIndex = last, maxIndex < available else {
                 let reach = last.map { "element \($0)" } ?? "beyond 2^63"
-                throw fail(.malformed, "view (offset \(offset), shape \(shape), strides \(strides)) reaches \(reach) but the storage holds \(available) elements of \(dtype.rawValue)")
+                throw fail(.malformed, "the view (offset \(offset), shape \(shape), strides \(strides)) reaches \(reach) but the storage holds \(available) elements of \(dtype.rawValue)")
             }
         }
         return TensorData(unchecked: dtype, shape: shape, strides: strides, offset: offset, storage: storage)

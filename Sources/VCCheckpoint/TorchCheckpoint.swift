@@ -60,7 +60,7 @@ enum TorchCheckpoint {
                                   "the saved object is \(PickleRender.kind(root, heap)), expected a dict (a state dict or a training checkpoint)")
         }
 
-        let reader = StateDictReader(archive: archive, prefix: prefix, heap: heap, path: path)
+        let reader = StateDictReader(archive: archive, prefix: prefix, heap: heap, path: path, pickleEntry: pklEntry.name)
         let topKeys = top.keys.map { k -> String in
             if case .string(let s) = k { return s }
             return PickleRender.repr(k, heap, limit: 60)
@@ -141,13 +141,16 @@ private final class StateDictReader {
     let prefix: String
     let heap: PickleHeap
     let path: String
+    /// Name of the pickle entry, for "tensor rebuilt at <entry> offset N" in messages.
+    let pickleEntry: String
     var storages: [String: TensorStorage] = [:]
 
-    init(archive: ZipArchive, prefix: String, heap: PickleHeap, path: String) {
+    init(archive: ZipArchive, prefix: String, heap: PickleHeap, path: String, pickleEntry: String) {
         self.archive = archive
         self.prefix = prefix
         self.heap = heap
         self.path = path
+        self.pickleEntry = pickleEntry
     }
 
     func isTensorLike(_ v: PickleValue) -> Bool {
@@ -206,7 +209,7 @@ private final class StateDictReader {
         let storage = try storageFor(t.storage, location: location)
         return try TensorData.checked(dtype: dtype, shape: t.size, strides: t.stride, offset: t.storageOffset,
                                       storage: storage) { kind, message in
-            fail(kind, "tensor built at offset \(t.pickleOffset) " + message)
+            fail(kind, "\(message) (tensor rebuilt at \(self.pickleEntry) offset \(t.pickleOffset))")
         }
     }
 
