@@ -1,0 +1,71 @@
+// Sane upper bounds for everything a file declares.
+//
+// A hostile file can declare any size; these bounds are checked before anything is allocated,
+// so the worst a file can do is be refused. The numbers are far above what real checkpoints use
+// (VCMamba-B is ~90M parameters in ~400 zip entries and a ~40 KB pickle) and far below what
+// would exhaust a 24 GiB machine.
+enum Limits {
+    /// Elements in one tensor or array (2^31 floats = 8 GiB once converted).
+    static let maxTensorElements = 1 << 31
+    /// Dimensions of one tensor (PyTorch itself allows 64).
+    static let maxRank = 64
+
+    /// Bytes one zip entry may inflate to. Deflate cannot compress better than ~1032:1, so a
+    /// declared size is also checked against the compressed size (`maxDeflateRatio`); this
+    /// absolute bound is what stops an honest-looking but enormous entry.
+    static let maxInflatedEntryBytes = 1 << 33
+    /// Deflate's best possible ratio is about 1032:1; a declared size beyond this multiple of the
+    /// compressed size cannot be genuine.
+    static let maxDeflateRatio = 1100
+    /// Entries in one zip (a checkpoint has one per storage plus a handful).
+    static let maxZipEntries = 1 << 20
+    /// Bytes of the pickle itself (`data.pkl`): tensor data lives outside it.
+    static let maxPickleBytes = 1 << 30
+
+    /// Values on the pickle stack, all MARK levels together.
+    static let maxPickleStack = 1 << 22
+    /// Entries in the pickle memo (indices may be sparse; the count is what is bounded).
+    static let maxPickleMemo = 1 << 22
+    /// Objects (lists, dicts, tuples, tensors...) one pickle may create.
+    static let maxPickleObjects = 1 << 24
+    /// Open MARKs at once. torch.save nests ~10 deep; Python's own unpickler has no limit.
+    static let maxPickleMarks = 4096
+    /// Depth of nested containers. Values are kept in an arena, so depth cannot overflow the
+    /// native stack; the bound is a sanity limit on what a checkpoint can mean.
+    static let maxPickleNesting = 4096
+    /// Bytes of one string or bytes value in a pickle.
+    static let maxPickleString = 1 << 28
+    /// Bytes of a LONG1/LONG4 integer that is converted to decimal (larger ones are summarised).
+    static let maxBigIntBytes = 64
+
+    /// Bytes of a safetensors JSON header (the reference implementation's own limit is 100 MB).
+    static let maxSafetensorsHeader = 100_000_000
+    /// Nesting of JSON in a safetensors header (a valid one nests 3 deep).
+    static let maxJSONDepth = 64
+    /// Bytes of an .npy header (numpy's default limit is 10 000).
+    static let maxNpyHeader = 1 << 20
+}
+
+/// Overflow-checked arithmetic on values read from files. The module is compiled with
+/// -Ounchecked, which removes Swift's overflow traps, so every computation on a declared number
+/// goes through these and treats overflow as "too large".
+@inline(__always) func checkedMul(_ a: Int, _ b: Int) -> Int? {
+    let (r, o) = a.multipliedReportingOverflow(by: b)
+    return o ? nil : r
+}
+
+@inline(__always) func checkedAdd(_ a: Int, _ b: Int) -> Int? {
+    let (r, o) = a.addingReportingOverflow(b)
+    return o ? nil : r
+}
+
+/// Product of dimensions, nil when negative or overflowing.
+func checkedProduct(_ dims: [Int]) -> Int? {
+    var n = 1
+    for d in dims {
+        if d < 0 { return nil }
+        guard let m = checkedMul(n, d) else { return nil }
+        n = m
+    }
+    return n
+}
