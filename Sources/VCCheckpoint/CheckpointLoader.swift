@@ -23,6 +23,9 @@ public struct CheckpointInfo: Sendable {
     public let args: [(String, String)]
     /// True when the checkpoint has a `model_ema` state dict.
     public let hasEMA: Bool
+    /// safetensors `__metadata__` as stored (unescaped, untruncated): vcview's own files keep the
+    /// class names here (`classes`, a JSON list). Empty for .pth files.
+    public var metadata: [String: String] = [:]
 }
 
 public struct LoadedCheckpoint: Sendable {

@@ -55,6 +55,7 @@ public enum Safetensors {
         }
         var entries: [Entry] = []
         var metadata: [(String, String)] = []
+        var rawMetadata: [String: String] = [:]
         var seen = Set<String>()
         var sawMetadata = false
         for (name, value) in members {
@@ -67,6 +68,7 @@ public enum Safetensors {
                         throw fail(.malformed, "header", "__metadata__ value for \(quoted(k)) is not a string")
                     }
                     metadata.append((escaped(k, limit: 200), quoted(s, limit: 200)))
+                    rawMetadata[k] = s
                 }
                 continue
             }
@@ -122,8 +124,9 @@ public enum Safetensors {
             }
             tensors.append((e.name, t))
         }
-        let info = CheckpointInfo(path: path, format: "safetensors", topLevelKeys: members.map(\.0),
+        var info = CheckpointInfo(path: path, format: "safetensors", topLevelKeys: members.map(\.0),
                                   entryUsed: nil, epoch: nil, args: metadata, hasEMA: false)
+        info.metadata = rawMetadata
         return LoadedCheckpoint(stateDict: StateDict(tensors), info: info)
     }
 

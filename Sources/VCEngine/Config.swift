@@ -205,11 +205,15 @@ extension VCMambaConfig {
         if nMamba > 0 && mambaBlocks.min()! != depths[3] - nMamba {
             throw ModelError("network.6: Mamba layers must be the last blocks of stage 4 (found at \(mambaBlocks.sorted()))")
         }
-        let head = try need("head.weight", rank: 2)
-        var cfg = VCMambaConfig(depths: depths, widths: widths, nMamba: nMamba, numClasses: head[0])
+        // Classes: from whichever classifier tensor survives, so a file missing head.weight is
+        // still described and its missing keys listed by `check`.
+        guard let classes = ["head.weight", "head.bias", "dist_head.weight", "dist_head.bias"].lazy.compactMap({ shapes[$0]?.first }).first else {
+            throw ModelError("not a VCMamba state dict: no classifier (head.weight, head.bias, dist_head.*) found")
+        }
+        var cfg = VCMambaConfig(depths: depths, widths: widths, nMamba: nMamba, numClasses: classes)
         cfg.mlpHidden = (0..<4).map { s in shapes["network.\(2 * s).0.mlp.fc1.weight"]?[0] ?? widths[s] * 4 }
         if let p = shapes["pos_embed"], p.count == 4 { cfg.posGrid = [p[2], p[3]] } else { cfg.posGrid = nil }
-        cfg.hasDistHead = shapes["dist_head.weight"] != nil
+        cfg.hasDistHead = shapes["dist_head.weight"] != nil || shapes["dist_head.bias"] != nil
         if nMamba > 0 {
             let m = "network.6.\(cfg.firstMamba).mamba"
             if let a = shapes["\(m).A_log"], a.count == 2 { cfg.innerDim = a[0]; cfg.stateDim = a[1] }
