@@ -3,7 +3,7 @@
     .venv/bin/python tools/reference/make_fixtures.py            # everything
     .venv/bin/python tools/reference/make_fixtures.py tiny bad   # some parts
 
-Parts: tiny, variants, scan_orders, checkpoints, bad. See tools/reference/README.md.
+Parts: tiny, interpret, variants, scan_orders, checkpoints, bad. See tools/reference/README.md.
 """
 from __future__ import annotations
 
@@ -617,7 +617,38 @@ def make_bad() -> None:
     print(f"bad: {len(readme)} files")
 
 
-PARTS = {"tiny": make_tiny, "variants": make_variants, "scan_orders": make_scan_orders,
+def make_interpret() -> None:
+    """Mamba interpretability quantities of the tiny model at 160x160 (grid 5x5), for token
+    (TOKEN) and class CAM_CLASS: h_norm, h_norm_map, attn, decay per layer, and cam."""
+    import interpret
+    out = FIX / "tiny" / "interpret"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    model = tiny_model()
+    model.set_fast_scan(False)
+    x = seeded.seeded_input(TINY_SEED, TINY["resolution"], TINY["resolution"])
+    rec = {}
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x), rec, record_h=True)
+    g = TINY["resolution"] // 32
+    notes = {"token": list(TOKEN), "class": CAM_CLASS, "grid": [g, g], "rebuilt_y_relative_error": {}}
+    for k in range(TINY["depths"][3] - TINY["n_mamba"], TINY["depths"][3]):
+        arrays, err = interpret.interpret_layer(rec, model, k, TOKEN, g, g)
+        notes["rebuilt_y_relative_error"][f"network.6.{k}.mamba"] = err
+        for name, a in arrays.items():
+            save_npy(out / f"{name}.npy", a)
+    cam_map, bias = interpret.cam(rec, model, CAM_CLASS, g, g)
+    save_npy(out / "cam.npy", cam_map)
+    notes["cam_bias"] = bias
+    notes["logit"] = float(logits[0, CAM_CLASS])
+    write_json(out / "notes.json", notes)
+    print(f"interpret: y rebuilt from alpha, worst relative error {max(notes['rebuilt_y_relative_error'].values()):.2e}")
+
+
+TOKEN = (2, 3)
+CAM_CLASS = 3
+
+PARTS = {"tiny": make_tiny, "interpret": make_interpret, "variants": make_variants, "scan_orders": make_scan_orders,
          "checkpoints": make_checkpoints, "bad": make_bad}
 
 

@@ -57,10 +57,12 @@ enum SelectiveScan {
     /// The fast path. exp(Δ_t·A) depends only on t (Δ is shared by all four scans), so it is
     /// computed once per layer, laid out (t, n, e) so that every inner loop runs over contiguous
     /// channels. h is kept as (N, E). `hiddenStates`, when given, receives h after every step as
-    /// (4, L, E, N) — the layout of the `….mamba.h` site.
+    /// (4, L, E, N) — the layout of the `….mamba.h` site. `hiddenNormsSquared`, when given,
+    /// receives Σ_e h[e][n]² after every step as (4, L, N): the per-state magnitudes, from which
+    /// ‖h_t‖ is the square root of the sum over n.
     static func fast(_ x: SelectiveScanInputs, orders: ScanOrders, enabled: [Bool] = [true, true, true, true],
                      hiddenStates: UnsafeMutablePointer<Float>? = nil,
-                     hiddenNorms: UnsafeMutablePointer<Float>? = nil) -> [[Float]] {
+                     hiddenNormsSquared: UnsafeMutablePointer<Float>? = nil) -> [[Float]] {
         let l = x.tokens, e = x.inner, n = x.state
         // A transposed to (N, E).
         var at = [Float](repeating: 0, count: n * e)
@@ -108,10 +110,14 @@ enum SelectiveScan {
                         let base = hs + ((k * l) + t) * e * n
                         for ni in 0..<n { for ei in 0..<e { base[ei * n + ni] = hp[ni * e + ei] } }
                     }
-                    if let hn = hiddenNorms {
-                        var s: Float = 0
-                        for i in 0..<(n * e) { s += hp[i] * hp[i] }
-                        hn[k * l + t] = s.squareRoot()
+                    if let hn = hiddenNormsSquared {
+                        let row = hn + (k * l + t) * n
+                        for ni in 0..<n {
+                            var s: Float = 0
+                            let hr = hp.baseAddress! + ni * e
+                            for ei in 0..<e { s += hr[ei] * hr[ei] }
+                            row[ni] = s
+                        }
                     }
                 }
             } } } }

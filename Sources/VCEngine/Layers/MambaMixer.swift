@@ -39,14 +39,15 @@ struct MambaMixer: Sendable {
     struct Sites: Sendable {
         let inConv0, inConv1, inConv, conv2d, u, xProj, dtProj, dt, B, C, y, norm, out0, out1, out2, outConv, out: String
         let yk: [String]
-        let h, hNorm, hNormMap: String
+        let h, hNorm, hNormMap, hNormN, decay, dirShare: String
         init(_ p: String) {
             inConv0 = "\(p).in_conv.0"; inConv1 = "\(p).in_conv.1"; inConv = "\(p).in_conv"
             conv2d = "\(p).conv2d"; u = "\(p).u"; xProj = "\(p).x_proj"; dtProj = "\(p).dt_proj"
             dt = "\(p).dt"; B = "\(p).B"; C = "\(p).C"; y = "\(p).y"; yk = (1...4).map { "\(p).y.\($0)" }
             norm = "\(p).norm"; out0 = "\(p).out_conv.0"; out1 = "\(p).out_conv.1"; out2 = "\(p).out_conv.2"
             outConv = "\(p).out_conv"; out = p
-            h = "\(p).h"; hNorm = "\(p).h_norm"; hNormMap = "\(p).h_norm_map"
+            h = "\(p).h"; hNorm = "\(p).h_norm"; hNormMap = "\(p).h_norm_map"; hNormN = "\(p).h_norm_n"
+            decay = "\(p).decay"; dirShare = "\(p).dir_share"
         }
     }
 
@@ -104,22 +105,17 @@ struct MambaMixer: Sendable {
                                          directionBs: ablation.zeroDirectionBs ? [Float](repeating: 0, count: 5 * n) : directionBs,
                                          tokens: l, inner: e, state: n)
         let wantH = tap.wants(site.h)
-        let wantNorm = tap.wants(site.hNorm) || tap.wants(site.hNormMap)
+        let wantNorm = tap.wants(site.hNorm) || tap.wants(site.hNormMap) || tap.wants(site.hNormN)
         var hs: [Float] = wantH ? [Float](repeating: 0, count: 4 * l * e * n) : []
-        var hn: [Float] = wantNorm ? [Float](repeating: 0, count: 4 * l) : []
+        var hn: [Float] = wantNorm ? [Float](repeating: 0, count: 4 * l * n) : []
         let ys = hs.withUnsafeMutableBufferPointer { hp in hn.withUnsafeMutableBufferPointer { np in
             SelectiveScan.fast(inputs, orders: orders, enabled: ablation.enabledDirections,
-                               hiddenStates: wantH ? hp.baseAddress : nil, hiddenNorms: wantNorm ? np.baseAddress : nil)
+                               hiddenStates: wantH ? hp.baseAddress : nil, hiddenNormsSquared: wantNorm ? np.baseAddress : nil)
         } }
         if wantH { tap.tensor(site.h) { Tensor(shape: [4, l, e, n], data: hs) } }
-        if wantNorm {
-            tap.tensor(site.hNorm) { Tensor(shape: [4, l], data: hn) }
-            tap.tensor(site.hNormMap) {
-                var m = [Float](repeating: 0, count: 4 * l)
-                for k in 0..<4 { for t in 0..<l { m[k * l + orders.orders[k][t]] = hn[k * l + t] } }
-                return Tensor(shape: [4, x.height, x.width], data: m)
-            }
-        }
+        if wantNorm { emitHiddenNorms(hn, tap, orders: orders, height: x.height, width: x.width) }
+        tap.tensor(site.decay) { decayMap(delta, tokens: l, height: x.height, width: x.width) }
+        tap.tensor(site.dirShare) { directionShares(ys, tokens: l, height: x.height, width: x.width) }
         var y = FeatureMap(height: x.height, width: x.width, channels: e)
         for k in 0..<4 {
             let yk = FeatureMap(height: x.height, width: x.width, channels: e, data: ys[k])
@@ -141,6 +137,59 @@ struct MambaMixer: Sendable {
         }
         tap.map(site.out, o)
         return o
+    }
+}
+
+extension MambaMixer {
+    /// ‖h_t‖ per direction in step order (4, L), on the grid (4, h, w) and per state index
+    /// n on the grid (4, N, h, w), from the per-(direction, step, n) sums of squares.
+    func emitHiddenNorms(_ sq: [Float], _ tap: Tap, orders: ScanOrders, height: Int, width: Int) {
+        let l = height * width, n = state
+        var norm = [Float](repeating: 0, count: 4 * l)
+        for k in 0..<4 { for t in 0..<l {
+            var s: Float = 0
+            for ni in 0..<n { s += sq[(k * l + t) * n + ni] }
+            norm[k * l + t] = s.squareRoot()
+        } }
+        tap.tensor(site.hNorm) { Tensor(shape: [4, l], data: norm) }
+        tap.tensor(site.hNormMap) {
+            var m = [Float](repeating: 0, count: 4 * l)
+            for k in 0..<4 { for t in 0..<l { m[k * l + orders.orders[k][t]] = norm[k * l + t] } }
+            return Tensor(shape: [4, height, width], data: m)
+        }
+        tap.tensor(site.hNormN) {
+            var m = [Float](repeating: 0, count: 4 * n * l)
+            for k in 0..<4 { for t in 0..<l { for ni in 0..<n {
+                m[(k * n + ni) * l + orders.orders[k][t]] = sq[(k * l + t) * n + ni].squareRoot()
+            } } }
+            return Tensor(shape: [4, n, height, width], data: m)
+        }
+    }
+
+    /// The decay exp(Δ_t·A) averaged over channels, per state index: (N, h, w). Δ is indexed by
+    /// the step t, which is also raster position t (official quirk), so it maps straight to the grid.
+    func decayMap(_ delta: [Float], tokens l: Int, height: Int, width: Int) -> Tensor {
+        let e = inner, n = state
+        var m = [Float](repeating: 0, count: n * l)
+        for t in 0..<l { for ni in 0..<n {
+            var s: Double = 0
+            for ei in 0..<e { s += Double(expf(delta[t * e + ei] * A[ei * n + ni])) }
+            m[ni * l + t] = Float(s / Double(e))
+        } }
+        return Tensor(shape: [n, height, width], data: m)
+    }
+
+    /// Each direction's share of the summed output per token: Σ_e |y_k| / Σ_j Σ_e |y_j|, (4, h, w).
+    func directionShares(_ ys: [[Float]], tokens l: Int, height: Int, width: Int) -> Tensor {
+        let e = inner
+        var m = [Float](repeating: 0, count: 4 * l)
+        for p in 0..<l {
+            var parts = [Float](repeating: 0, count: 4)
+            for k in 0..<4 { var s: Float = 0; for ei in 0..<e { s += abs(ys[k][p * e + ei]) }; parts[k] = s }
+            let total = parts.reduce(0, +)
+            for k in 0..<4 { m[k * l + p] = total > 0 ? parts[k] / total : 0 }
+        }
+        return Tensor(shape: [4, height, width], data: m)
     }
 }
 
