@@ -35,8 +35,12 @@ final class Screen {
         keypad(vc_stdscr(), true)
         _ = curs_set(0)
         set_escdelay(25)
-        let colors = has_colors() ? Int(vc_colors()) : 0
-        if colors > 0 { start_color(); use_default_colors() }
+        var colors = 0
+        if has_colors() {
+            start_color()
+            use_default_colors()
+            colors = Int(vc_colors())   // COLORS is set by start_color
+        }
         depth = colors == 0 ? .none : request.resolve(environment: env, terminalColors: colors, directAvailable: vc_has_direct_color() != 0)
         if mouse {
             _ = mousemask(vc_mouse_mask_wanted(), nil)

@@ -47,7 +47,8 @@ public struct ExplorerSession: Sendable {
     public static func describe(_ c: VCMambaConfig) -> String {
         let m = Double(c.parameterCount) / 1e6
         let params = m >= 1 ? String(format: "%.1fM", m) : String(format: "%.0fk", m * 1000)
-        let name = c.variantName == "custom" ? "VCMamba depths \(c.depths) widths \(c.widths)" : c.variantName
+        let dims = { (v: [Int]) in v.map(String.init).joined(separator: "-") }
+        let name = c.variantName == "custom" ? "VCMamba d\(dims(c.depths)) w\(dims(c.widths))" : c.variantName
         return name.contains("classes") ? "\(name), \(params) params" : "\(name) (\(c.numClasses) classes, \(params) params)"
     }
 

@@ -45,18 +45,19 @@ public func view(_ state: ExplorerState, size: Size) -> Frame {
 
 func drawTitle(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     f.fill(r, Cell(" ", fg: Theme.titleFg, bg: Theme.titleBg))
-    var parts = ["vcview", s.info.imageName, s.info.modelDescription, "\(s.info.inputHeight)×\(s.info.inputWidth)"]
+    var status = "\(s.info.inputHeight)×\(s.info.inputWidth)  "
     switch s.phase {
-    case .done(let ms): parts.append("forward \(Int(ms.rounded())) ms")
-    case .running: parts.append("forward running…")
-    case .failed: parts.append("forward failed")
+    case .done(let ms): status += "forward \(Int(ms.rounded())) ms"
+    case .running: status += "forward running…"
+    case .failed: status += "forward failed"
     }
-    let right = s.info.colorDepthLabel.isEmpty ? "" : "colours: \(s.info.colorDepthLabel) "
-    let left = " " + parts.filter { !$0.isEmpty }.joined(separator: "  ")
-    f.text(left, x: r.x, y: r.y, maxWidth: r.w - right.width - 1, fg: Theme.titleFg, bg: Theme.titleBg, style: .bold)
-    if left.width + right.width + 1 <= r.w {
-        f.text(right, x: r.maxX - right.width, y: r.y, fg: Theme.titleFg, bg: Theme.titleBg)
-    }
+    if !s.info.colorDepthLabel.isEmpty { status += "  colours: \(s.info.colorDepthLabel)" }
+    status += " "
+    // The status on the right stays whole as long as it fits; the names on the left give way.
+    let left = " vcview  " + [s.info.imageName, s.info.modelDescription].filter { !$0.isEmpty }.joined(separator: "  ")
+    let rightX = max(r.x, r.maxX - status.width)
+    f.text(left.clipped(max(0, rightX - r.x - 1)), x: r.x, y: r.y, fg: Theme.titleFg, bg: Theme.titleBg, style: .bold)
+    f.text(status, x: rightX, y: r.y, maxWidth: r.maxX - rightX, fg: Theme.titleFg, bg: Theme.titleBg)
 }
 
 func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
