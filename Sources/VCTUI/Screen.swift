@@ -17,6 +17,9 @@ final class Screen {
     /// Starts curses. `request` and the environment pick the colour depth; for truecolor a
     /// `*-direct` terminfo entry is used when the current one does not take RGB numbers.
     init(request: ColorRequest, mouse: Bool) throws {
+        guard isatty(0) == 1 && isatty(1) == 1 else {
+            throw ExplorerError("the explorer needs a terminal on stdin and stdout (for piped output use `vcview predict`)")
+        }
         Screen.setUTF8Locale()
         let env = ProcessInfo.processInfo.environment
         var term = env["TERM"] ?? "xterm"
