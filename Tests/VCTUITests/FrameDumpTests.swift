@@ -1,10 +1,12 @@
 import XCTest
 @testable import VCTUI
 
-final class PeekTests: XCTestCase {
-    func testPeek() throws {
-        guard ProcessInfo.processInfo.environment["VCTUI_PEEK"] != nil else { throw XCTSkip("set VCTUI_PEEK to print frames") }
-        let dir = ProcessInfo.processInfo.environment["VCTUI_PEEK"]!
+/// Not a test: writes the frames of a few states as text files into $VCTUI_FRAMES, to look at
+/// screens without a terminal. Skipped in ordinary runs.
+final class FrameDumpTests: XCTestCase {
+    func testDumpFrames() throws {
+        guard ProcessInfo.processInfo.environment["VCTUI_FRAMES"] != nil else { throw XCTSkip("set VCTUI_FRAMES=DIR to write frames") }
+        let dir = ProcessInfo.processInfo.environment["VCTUI_FRAMES"]!
         let frames: [(String, ExplorerState)] = [
             ("grid", Fixtures.done()), ("zoom", Fixtures.done().pressing(.enter)),
             ("small", Fixtures.done(60, 20)), ("running", Fixtures.running()), ("help", Fixtures.done().pressing(.char("?"))),
