@@ -1,1 +1,0 @@
-// VCRender: tensors to RGB (colormaps, heatmaps), shared by the TUI and the PNG export

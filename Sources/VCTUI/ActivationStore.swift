@@ -1,0 +1,71 @@
+import Foundation
+import VCEngine
+import VCRender
+
+/// One recorded activation, ready to draw: its maps, statistics and the four channel orders.
+public struct SiteData: Sendable {
+    public let name: String
+    public let maps: ChannelMaps
+    public let channelStats: [ChannelStats]
+    /// Over all channels.
+    public let stats: ChannelStats
+    let orders: [SortKey: [Int]]
+
+    public init(name: String, tensor: Tensor, grid: [Int]) {
+        self.name = name
+        maps = ChannelMaps(tensor, grid: grid.count == 2 ? (grid[0], grid[1]) : nil)
+        channelStats = maps.channelStats()
+        stats = ChannelStats.merged(channelStats)
+        var o: [SortKey: [Int]] = [:]
+        for k in SortKey.allCases { o[k] = k.order(channelStats) }
+        orders = o
+    }
+
+    /// Channel ids in display order.
+    public func order(_ key: SortKey) -> [Int] { orders[key] ?? Array(0..<maps.channels) }
+}
+
+/// Everything one forward pass produced, computed once off the UI thread and never again:
+/// moving between views only reads from here.
+public final class ActivationStore: Sendable {
+    /// Site names in the order the forward pass produced them.
+    public let order: [String]
+    public let sites: [String: SiteData]
+    /// The sites of each rail block, in forward order (the block's own site among them).
+    public let blockSites: [[String]]
+    /// Over every recorded activation (the `global` scale scope).
+    public let global: ChannelStats
+    /// Softmax of the logits, when the forward pass produced them.
+    public let probabilities: [Float]
+
+    public init(order: [String], tensors: [String: Tensor], rail: Rail, logits: Tensor?) {
+        var sites: [String: SiteData] = [:]
+        var kept: [String] = []
+        for name in order {
+            guard let t = tensors[name], t.count > 0 else { continue }
+            sites[name] = SiteData(name: name, tensor: t, grid: rail.grid)
+            kept.append(name)
+        }
+        self.order = kept
+        self.sites = sites
+        var per = [[String]](repeating: [], count: rail.blocks.count)
+        for name in kept { per[rail.block(forSite: name)].append(name) }
+        for (i, b) in rail.blocks.enumerated() where !per[i].contains(b.site) && sites[b.site] != nil { per[i].append(b.site) }
+        blockSites = per
+        global = ChannelStats.merged(kept.map { sites[$0]!.stats })
+        probabilities = logits.map { softmax($0.data) } ?? []
+    }
+
+    /// The top `k` classes, most probable first.
+    public func top(_ k: Int) -> [(index: Int, probability: Float)] {
+        let idx = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
+        return idx.prefix(k).map { ($0, probabilities[$0]) }
+    }
+}
+
+func softmax(_ x: [Float]) -> [Float] {
+    guard let m = x.max() else { return [] }
+    let e = x.map { exp(Double($0 - m)) }
+    let s = e.reduce(0, +)
+    return e.map { Float($0 / s) }
+}

@@ -1,0 +1,212 @@
+import CNcurses
+import Dispatch
+import Foundation
+import Synchronization
+import VCEngine
+
+/// Runs the explorer full-screen until the user quits. Returns the process exit status: 0 on
+/// `q`, 128 + n after signal n (Ctrl-C gives 130, SIGTERM 143). The terminal is restored on
+/// every path: quit, thrown errors, SIGINT/SIGTERM/SIGHUP/SIGQUIT, and crash signals.
+///
+/// The forward pass runs once, on a background queue, while the UI already shows the rail and
+/// the picture; it reports progress and its result as events. Nothing recomputes it afterwards.
+public func runExplorer(session: ExplorerSession) throws -> Int32 {
+    let clock = Stopwatch()
+    let timings = TimingLog(path: session.options.timingsPath ?? ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"])
+    let queue = EventQueue()
+    let rail = Rail(config: session.config, inputHeight: session.inputHeight, inputWidth: session.inputWidth)
+    startForward(session: session, rail: rail, queue: queue, timings: timings)
+
+    SignalGuard.install()
+    let screen = try Screen(request: session.options.colors, mouse: session.options.mouse)
+    SignalGuard.screenStarted()
+    defer { screen.end(); SignalGuard.uninstall() }
+
+    var info = session.info
+    info.colorDepthLabel = screen.depth.label
+    var state = ExplorerState(info: info, rail: rail, size: screen.size)
+    var dirty = true
+    var firstFrame = true
+    var pendingKey: (String, UInt64)? = nil   // the key whose effect is being timed
+    timings.log("terminal \(screen.termName) depth \(screen.depth.rawValue) size \(state.size.width)x\(state.size.height)")
+
+    while true {
+        for e in queue.drain() {
+            if case .forwardDone(_, let ms) = e { timings.log(String(format: "forward_ms %.1f", ms)) }
+            state = update(state, e)
+            dirty = true
+        }
+        if dirty {
+            screen.draw(view(state))
+            dirty = false
+            if firstFrame {
+                firstFrame = false
+                timings.log(String(format: "first_frame_ms %.1f (since process start %.1f)", clock.ms, Stopwatch.sinceProcessStart()))
+            }
+            if let (name, t0) = pendingKey {
+                timings.log(String(format: "view_ms %@ %.2f site %@", name, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6, state.siteName))
+                pendingKey = nil
+            }
+        }
+        if state.shouldQuit { return 0 }
+        if let sig = SignalGuard.pending() { return 128 + sig }
+        let running: Bool
+        if case .running = state.phase { running = true } else { running = false }
+        guard let events = screen.readEvents(timeoutMs: running ? 80 : 250) else { return 0 }   // terminal gone
+        if events.isEmpty && running {
+            state = update(state, .tick)
+            dirty = true
+        }
+        for e in events {
+            if case .key(let k) = e { pendingKey = ("\(k)", DispatchTime.now().uptimeNanoseconds) }
+            state = update(state, e)
+            dirty = true
+        }
+    }
+}
+
+/// Runs the model on a background queue and posts progress, then the finished store.
+func startForward(session: ExplorerSession, rail: Rail, queue: EventQueue, timings: TimingLog) {
+    let forward = session.forward
+    DispatchQueue.global(qos: .userInitiated).async {
+        let railIndex = Dictionary(rail.blocks.enumerated().map { ($1.site, $0) }, uniquingKeysWith: { a, _ in a })
+        let observer = ProgressObserver(railIndex: railIndex, count: rail.blocks.count, queue: queue)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        do {
+            let logits = try forward(observer)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let store = ActivationStore(order: observer.recorder.order, tensors: observer.recorder.tensors, rail: rail, logits: logits)
+            timings.log(String(format: "store_ms %.1f sites %d", Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6, store.order.count))
+            timings.log("forward_runs \(ForwardCounter.increment())")
+            queue.post(.forwardDone(store, milliseconds: ms))
+        } catch {
+            queue.post(.forwardFailed("\(error)"))
+        }
+    }
+}
+
+/// How many forward passes this process ran (the explorer runs exactly one).
+enum ForwardCounter {
+    static let count = Atomic<Int>(0)
+    static func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
+}
+
+/// Records every site and reports each rail block as the forward pass reaches it.
+final class ProgressObserver: ActivationObserver {
+    let recorder = RecordingObserver(SitePattern("*"))
+    let railIndex: [String: Int]
+    let count: Int
+    let queue: EventQueue
+
+    init(railIndex: [String: Int], count: Int, queue: EventQueue) {
+        self.railIndex = railIndex; self.count = count; self.queue = queue
+    }
+
+    func wants(_ site: String) -> Bool { recorder.wants(site) }
+
+    func record(_ site: String, _ tensor: Tensor) {
+        recorder.record(site, tensor)
+        if let i = railIndex[site] { queue.post(.forwardProgress(fraction: Double(i + 1) / Double(count), site: site)) }
+    }
+}
+
+/// Events from other threads to the UI loop.
+final class EventQueue: Sendable {
+    private let events = Mutex<[Event]>([])
+    func post(_ e: Event) { events.withLock { $0.append(e) } }
+    func drain() -> [Event] { events.withLock { let out = $0; $0 = []; return out } }
+}
+
+/// Milliseconds since a start.
+struct Stopwatch {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var ms: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
+
+    /// Milliseconds since this process started (Linux: /proc/self/stat), or -1 when unknown.
+    static func sinceProcessStart() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")"),
+              let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+              let up = Double(uptime.split(separator: " ").first ?? "") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // Field 22 (starttime) is the 20th after the command name's closing parenthesis.
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return -1 }
+        return (up - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))) * 1000
+    }
+}
+
+/// Appends timing lines to a file (no-op without a path). Thread-safe.
+final class TimingLog: Sendable {
+    let path: String?
+    private let lock = Mutex<Void>(())
+    init(path: String?) { self.path = path.flatMap { $0.isEmpty ? nil : $0 } }
+
+    func log(_ line: String) {
+        guard let path else { return }
+        lock.withLock { _ in
+            guard let data = (line + "\n").data(using: .utf8) else { return }
+            if let h = FileHandle(forWritingAtPath: path) {
+                h.seekToEndOfFile(); h.write(data); try? h.close()
+            } else {
+                _ = FileManager.default.createFile(atPath: path, contents: data)
+            }
+        }
+    }
+}
+
+/// Restores the terminal when a signal arrives. Termination signals (INT, TERM, HUP, QUIT) are
+/// noted and handled by the UI loop within one input timeout; a second one, or a crash signal,
+/// restores the terminal inside the handler and lets the default action (or the previous
+/// handler, such as Swift's backtracer) run.
+enum SignalGuard {
+    static let flag = Atomic<Int32>(0)
+    static let active = Atomic<Bool>(false)
+    static let termination: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    static let crash: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
+    /// Previous actions, indexed by signal number (allocated once, read by the handler).
+    nonisolated(unsafe) static let previous: UnsafeMutablePointer<sigaction> = {
+        let p = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+        p.initialize(repeating: sigaction(), count: 65)
+        return p
+    }()
+
+    static func install() {
+        _ = previous
+        for s in termination + crash {
+            var sa = sigaction()
+            sa.__sigaction_handler.sa_handler = s == SIGINT || termination.contains(s) ? onTermination : onCrash
+            sigemptyset(&sa.sa_mask)
+            sa.sa_flags = Int32(SA_RESTART)
+            sigaction(s, &sa, previous + Int(s))
+        }
+    }
+
+    static func screenStarted() { active.store(true, ordering: .sequentiallyConsistent) }
+
+    static func uninstall() {
+        active.store(false, ordering: .sequentiallyConsistent)
+        for s in termination + crash { sigaction(s, previous + Int(s), nil) }
+    }
+
+    /// The signal to exit for, if one arrived.
+    static func pending() -> Int32? {
+        let s = flag.load(ordering: .sequentiallyConsistent)
+        return s == 0 ? nil : s
+    }
+
+    static let onTermination: @convention(c) (Int32) -> Void = { sig in
+        let (exchanged, _) = SignalGuard.flag.compareExchange(expected: 0, desired: sig, ordering: .sequentiallyConsistent)
+        if !exchanged {   // the loop did not get to it: restore here and die
+            if SignalGuard.active.load(ordering: .sequentiallyConsistent) { endwin() }
+            signal(sig, SIG_DFL)
+            raise(sig)
+        }
+    }
+
+    static let onCrash: @convention(c) (Int32) -> Void = { sig in
+        if SignalGuard.active.load(ordering: .sequentiallyConsistent) { endwin() }
+        sigaction(sig, SignalGuard.previous + Int(sig), nil)
+        raise(sig)
+    }
+}

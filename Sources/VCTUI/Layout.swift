@@ -1,0 +1,178 @@
+/// Where every panel goes for a window size: a pure function of the state, shared by `update`
+/// (paging, mouse hits) and `view` (drawing), so both always agree.
+public struct Layout: Equatable, Sendable {
+    public static let minWidth = 44
+    public static let minHeight = 14
+    /// From this size on the input picture, predictions and site list get a column of their own.
+    public static let wideWidth = 96
+    public static let wideHeight = 28
+    static let leftWidth = 24
+
+    public let size: Size
+    public let tooSmall: Bool
+    public let wide: Bool
+    public let title: Rect
+    public let hint: Rect
+    public let inputBox: Rect?
+    public let predictionsBox: Rect?
+    public let sitesBox: Rect?
+    public let rail: Rect
+    public let info: Rect
+    /// Narrow windows: the site selector line.
+    public let siteLine: Rect?
+    /// Narrow windows: the top predictions on one line.
+    public let predictionsLine: Rect?
+    public let main: Rect
+    public let legend: Rect
+
+    public init(size: Size, pictureAspect: Double = 1) {
+        self.size = size
+        let w = size.width, h = size.height
+        tooSmall = w < Layout.minWidth || h < Layout.minHeight
+        wide = w >= Layout.wideWidth && h >= Layout.wideHeight
+        title = Rect(x: 0, y: 0, w: w, h: 1)
+        hint = Rect(x: 0, y: h - 1, w: w, h: 1)
+        if wide {
+            let lw = Layout.leftWidth
+            let picRows = max(3, min(16, Int((Double(lw - 2) * pictureAspect / 2).rounded(.up))))
+            let input = Rect(x: 0, y: 1, w: lw, h: picRows + 2)
+            let preds = Rect(x: 0, y: input.maxY, w: lw, h: 7)
+            inputBox = input
+            predictionsBox = preds
+            sitesBox = Rect(x: 0, y: preds.maxY, w: lw, h: h - 1 - preds.maxY)
+            let x = lw + 1, rw = w - x
+            rail = Rect(x: x, y: 1, w: rw, h: 3)
+            info = Rect(x: x, y: rail.maxY, w: rw, h: 1)
+            siteLine = nil
+            predictionsLine = nil
+            legend = Rect(x: x, y: h - 3, w: rw, h: 2)
+            main = Rect(x: x, y: info.maxY, w: rw, h: legend.y - info.maxY)
+        } else {
+            inputBox = nil; predictionsBox = nil; sitesBox = nil
+            rail = Rect(x: 0, y: 1, w: w, h: h >= 24 ? 3 : 2)
+            info = Rect(x: 0, y: rail.maxY, w: w, h: 1)
+            siteLine = Rect(x: 0, y: info.maxY, w: w, h: 1)
+            predictionsLine = Rect(x: 0, y: siteLine!.maxY, w: w, h: 1)
+            legend = Rect(x: 0, y: h - 2, w: w, h: 1)
+            main = Rect(x: 0, y: predictionsLine!.maxY, w: w, h: legend.y - predictionsLine!.maxY)
+        }
+    }
+
+    /// The layout of a state (its size, its picture's aspect).
+    public init(_ state: ExplorerState) {
+        let aspect = state.info.picture.map { Double($0.height) / Double(max(1, $0.width)) } ?? 1
+        self.init(size: state.size, pictureAspect: aspect)
+    }
+}
+
+/// The paged grid of channel tiles inside the main area, for maps of one size.
+public struct GridGeometry: Equatable, Sendable {
+    public let area: Rect
+    /// Inside of a tile, in cells.
+    public let tileWidth: Int
+    public let tileRows: Int
+    /// Pixel rows of a tile's picture (two per cell row; odd counts leave the last half empty).
+    public let pixelRows: Int
+    public let columns: Int
+    public let rows: Int
+    public var perPage: Int { columns * rows }
+    var outerWidth: Int { tileWidth + 2 }
+    var outerHeight: Int { tileRows + 2 }
+
+    /// Tiles at most 14 cells wide (small maps 1:1, larger ones shrunk by an integer factor when
+    /// possible), narrower when fewer than a handful would fit.
+    public init(area: Rect, mapWidth: Int, mapHeight: Int, channels: Int) {
+        self.area = area
+        let target = 14
+        // Maps up to the target width are shown 1:1, larger ones shrunk by an integer factor.
+        var tw = mapWidth > target ? mapWidth / Int((Double(mapWidth) / Double(target)).rounded(.up)) : mapWidth
+        tw = max(4, tw)
+        func rowsOfPixels(_ tw: Int) -> Int { max(1, Int((Double(tw * mapHeight) / Double(max(1, mapWidth))).rounded())) }
+        func fit(_ tw: Int) -> (Int, Int, Int) {
+            let pr = rowsOfPixels(tw), tr = (pr + 1) / 2
+            return (pr, max(0, area.w / (tw + 2)), max(0, area.h / (tr + 2)))
+        }
+        var (pr, cols, rows) = fit(tw)
+        let wanted = min(channels, 6)
+        while tw > 4 && (cols * rows < wanted || cols == 0 || rows == 0) {
+            tw = max(4, tw * 2 / 3)
+            (pr, cols, rows) = fit(tw)
+        }
+        tileWidth = tw
+        self.pixelRows = pr
+        tileRows = (pr + 1) / 2
+        columns = max(1, cols)
+        self.rows = max(1, rows)
+    }
+
+    /// The outer rectangle (border included) of the tile in `slot` (0 ..< perPage).
+    public func tile(_ slot: Int) -> Rect {
+        Rect(x: area.x + (slot % columns) * outerWidth, y: area.y + (slot / columns) * outerHeight, w: outerWidth, h: outerHeight)
+    }
+
+    /// The slot under a cell, if any.
+    public func slot(x: Int, y: Int) -> Int? {
+        guard x >= area.x, y >= area.y else { return nil }
+        let c = (x - area.x) / outerWidth, r = (y - area.y) / outerHeight
+        guard c < columns, r < rows else { return nil }
+        return r * columns + c
+    }
+}
+
+/// One channel at full size in the main area, under a status line.
+public struct ZoomGeometry: Equatable, Sendable {
+    /// Where the picture starts (below the status line).
+    public let origin: (x: Int, y: Int)
+    public let pixelWidth: Int
+    public let pixelHeight: Int
+    public let mapWidth: Int
+    public let mapHeight: Int
+    public var cellRows: Int { (pixelHeight + 1) / 2 }
+
+    public static func == (a: ZoomGeometry, b: ZoomGeometry) -> Bool {
+        a.origin == b.origin && a.pixelWidth == b.pixelWidth && a.pixelHeight == b.pixelHeight && a.mapWidth == b.mapWidth && a.mapHeight == b.mapHeight
+    }
+
+    /// Integer magnification when it fits (each map cell k×k pixels), else shrunk to fit.
+    public init(area: Rect, mapWidth: Int, mapHeight: Int) {
+        self.mapWidth = mapWidth; self.mapHeight = mapHeight
+        let availW = max(1, area.w), availH = max(2, 2 * (area.h - 1))
+        let k = min(availW / max(1, mapWidth), availH / max(1, mapHeight))
+        if k >= 1 {
+            pixelWidth = mapWidth * k; pixelHeight = mapHeight * k
+        } else {
+            let s = min(Double(availW) / Double(mapWidth), Double(availH) / Double(mapHeight))
+            pixelWidth = max(1, Int(Double(mapWidth) * s)); pixelHeight = max(1, Int(Double(mapHeight) * s))
+        }
+        origin = (area.x + max(0, (area.w - pixelWidth) / 2), area.y + 1)
+    }
+
+    /// The pixel columns / rows showing map column `x` / row `y`.
+    public func pixels(x: Int) -> Range<Int> { range(x, mapWidth, pixelWidth) }
+    public func pixels(y: Int) -> Range<Int> { range(y, mapHeight, pixelHeight) }
+
+    func range(_ i: Int, _ n: Int, _ m: Int) -> Range<Int> {
+        let lo = i * m / n
+        return lo..<max(lo + 1, (i + 1) * m / n)
+    }
+
+    /// The map cell under a screen cell (the upper pixel of a half-block row), if any.
+    public func mapPoint(x: Int, y: Int) -> MapPoint? {
+        let px = x - origin.x, py = (y - origin.y) * 2
+        guard px >= 0, px < pixelWidth, py >= 0, py < pixelHeight else { return nil }
+        return MapPoint(y: min(mapHeight - 1, py * mapHeight / pixelHeight), x: min(mapWidth - 1, px * mapWidth / pixelWidth))
+    }
+}
+
+extension ExplorerState {
+    /// The grid geometry for the current site (nil before its activation exists).
+    public func gridGeometry(_ layout: Layout) -> GridGeometry? {
+        guard let s = site else { return nil }
+        return GridGeometry(area: layout.main, mapWidth: s.maps.width, mapHeight: s.maps.height, channels: s.maps.channels)
+    }
+
+    public func zoomGeometry(_ layout: Layout) -> ZoomGeometry? {
+        guard let s = site else { return nil }
+        return ZoomGeometry(area: layout.main, mapWidth: s.maps.width, mapHeight: s.maps.height)
+    }
+}

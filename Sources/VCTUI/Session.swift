@@ -1,0 +1,70 @@
+import VCEngine
+import VCRender
+
+/// Options of an explorer run (the command line's flags).
+public struct ExplorerOptions: Sendable {
+    /// `--colors auto|truecolor|256|16|none`.
+    public var colors: ColorRequest = .auto
+    public var mouse = true
+    /// Appends timing lines (first frame, forward, view switches) to this file when set; the
+    /// environment variable VCVIEW_TIMINGS does the same.
+    public var timingsPath: String? = nil
+    public init(colors: ColorRequest = .auto, mouse: Bool = true, timingsPath: String? = nil) {
+        self.colors = colors; self.mouse = mouse; self.timingsPath = timingsPath
+    }
+}
+
+/// Everything the explorer needs: how to run the model once, and how to label what it shows.
+public struct ExplorerSession: Sendable {
+    public var config: VCMambaConfig
+    public var inputHeight: Int
+    public var inputWidth: Int
+    /// Runs the forward pass once, reporting activations to the observer; returns the logits.
+    public var forward: @Sendable (ActivationObserver) throws -> Tensor
+    public var info: ExplorerInfo
+    public var options: ExplorerOptions
+
+    /// A session over a model and a normalised (1, 3, H, W) input.
+    ///
+    /// - picture: the cropped image the input was made from (VCImage's `EvalTransform` returns it);
+    ///   nil draws the input tensor, un-normalised.
+    /// - labels: class names by index (assets/imagenet1k_labels.txt for ImageNet models).
+    public init(model: VCMambaModel, input: Tensor, picture: Picture? = nil, labels: [String]? = nil,
+                imageName: String, modelDescription: String? = nil, options: ExplorerOptions = ExplorerOptions()) {
+        precondition(input.shape.count == 4 && input.shape[1] == 3, "ExplorerSession: input must be (1, 3, H, W), got \(input.shape)")
+        config = model.config
+        inputHeight = input.shape[2]
+        inputWidth = input.shape[3]
+        forward = { observer in try model.forward(input, observer: observer) }
+        info = ExplorerInfo(imageName: imageName,
+                            modelDescription: modelDescription ?? ExplorerSession.describe(model.config),
+                            inputHeight: input.shape[2], inputWidth: input.shape[3],
+                            picture: picture ?? Picture(normalisedInput: input), labels: labels)
+        self.options = options
+    }
+
+    /// "VCMamba-S (1000 classes, 10.5M params)".
+    public static func describe(_ c: VCMambaConfig) -> String {
+        let m = Double(c.parameterCount) / 1e6
+        let params = m >= 1 ? String(format: "%.1fM", m) : String(format: "%.0fk", m * 1000)
+        let dims = { (v: [Int]) in v.map(String.init).joined(separator: "-") }
+        let name = c.variantName == "custom" ? "VCMamba d\(dims(c.depths)) w\(dims(c.widths))" : c.variantName
+        return name.contains("classes") ? "\(name), \(params) params" : "\(name) (\(c.numClasses) classes, \(params) params)"
+    }
+
+    /// The small seeded model of the tests (depths 1,1,2,3, widths 8…32, 2 Mamba layers, 10 classes)
+    /// or a seeded published variant ("S", "M", "B"), on the seeded input: no files needed.
+    public static func seeded(variant: String = "small", seed: UInt64 = 1, size: Int = 224, options: ExplorerOptions = ExplorerOptions()) throws -> ExplorerSession {
+        var config: VCMambaConfig
+        if let p = VCMambaConfig.preset(variant) { config = p } else {
+            config = VCMambaConfig(depths: [1, 1, 2, 3], widths: [8, 16, 24, 32], nMamba: 2, numClasses: 10, resolution: 224)
+        }
+        config.numClasses = variant == "small" ? 10 : 1000
+        let model = try VCMambaModel(parameters: SeededWeights.parameters(for: config, seed: seed))
+        let input = SeededWeights.input(seed: seed, height: size, width: size)
+        return ExplorerSession(model: model, input: input, imageName: "seeded input \(seed)",
+                               modelDescription: "seeded " + describe(model.config), options: options)
+    }
+}
+
+import Foundation

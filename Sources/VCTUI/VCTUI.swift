@@ -1,1 +1,0 @@
-// VCTUI: the explorer

@@ -1,0 +1,18 @@
+import Foundation
+import XCTest
+import VCTUI
+
+/// Not a test: the way the screen tests start the real explorer before `vcview IMAGE` exists in
+/// this branch. The test bundle runs itself with VCTUI_LAUNCH=small|S|M|B and this one test as
+/// the filter; it then opens the explorer on a seeded model and exits with runExplorer's status.
+/// Skipped in ordinary runs.
+final class ExplorerLauncher: XCTestCase {
+    func testLaunchWhenAsked() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let variant = env["VCTUI_LAUNCH"] else { throw XCTSkip("launches the explorer only when VCTUI_LAUNCH is set") }
+        let options = ExplorerOptions(colors: ColorRequest(rawValue: env["VCTUI_COLORS"] ?? "auto") ?? .auto)
+        let session = try ExplorerSession.seeded(variant: variant, options: options)
+        let status = try runExplorer(session: session)
+        exit(status)
+    }
+}
