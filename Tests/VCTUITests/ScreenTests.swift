@@ -4,9 +4,10 @@ import XCTest
 /// The real explorer in a real terminal: tmux runs it on a private socket at 120×40, keys are
 /// sent with `send-keys`, the screen is read with `capture-pane -p [-e]`.
 ///
-/// The command under test is VCVIEW_EXPLORER_CMD when set (e.g. `.build/debug/vcview
-/// assets/images/chelsea.png`); otherwise this test bundle itself, running the seeded small model
-/// through `ExplorerLauncher`. Skipped when tmux is missing.
+/// The command under test is VCVIEW_EXPLORER_CMD when set; otherwise the built `vcview` binary on
+/// the bundled photo assets/images/chelsea.png (with the bundled model); failing that, this test
+/// bundle itself running the seeded small model through `ExplorerLauncher`. Skipped when tmux is
+/// missing.
 final class ScreenTests: XCTestCase {
     var pane: TmuxPane!
 
@@ -198,6 +199,13 @@ struct TmuxPane {
         let command: String
         if let cmd = env["VCVIEW_EXPLORER_CMD"], !cmd.isEmpty {
             command = cmd
+        } else if let vcview = builtBinary() {
+            // The product itself, on a bundled photo, with the bundled demo model (or the tiny
+            // fixture checkpoint on a checkout that has no demo model).
+            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let demo = repo.appendingPathComponent("assets/vcmamba-demo.safetensors").path
+            let weights = FileManager.default.fileExists(atPath: demo) ? "" : " --weights '\(repo.appendingPathComponent("Tests/Fixtures/checkpoints/official.pth").path)'"
+            command = "'\(vcview)' '\(repo.appendingPathComponent("assets/images/chelsea.png").path)'\(weights)"
         } else {
             let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
             command = "'\(exe)' VCTUITests.ExplorerLauncher/testLaunchWhenAsked"
@@ -209,6 +217,18 @@ struct TmuxPane {
         let r = run(["tmux", "-L", pane.socket, "-f", "/dev/null", "new-session", "-d", "-x", "\(width)", "-y", "\(height)", script])
         guard r.status == 0 else { throw XCTSkip("tmux new-session failed: \(r.output)") }
         return pane
+    }
+
+    /// The `vcview` executable `swift build` put beside this test bundle, if any.
+    static func builtBinary() -> String? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("vcview").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
     }
 
     func send(_ keys: String...) { _ = TmuxPane.run(["tmux", "-L", socket, "send-keys"] + keys) }
