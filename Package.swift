@@ -8,6 +8,7 @@
 //     <- VCEngine (VCMamba model, kernels, named hooks)
 //   VCScenes (the demo model's procedural scene generator, shared with tools/train)
 //     <- VCRender (tensor -> RGB: colormaps, heatmaps, shared by the terminal and PNG export)
+//     <- VCExport (views as PNG files with title, colour bar and JSON sidecar; `vcview export`)
 //     <- VCTUI (state + update + view, pure; a thin ncurses screen layer)
 //     <- vcview (command line)
 import PackageDescription
@@ -41,14 +42,16 @@ let package = Package(
         .target(name: "VCScenes", swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS"], swiftSettings: numericFlags),
         .target(name: "VCRender", dependencies: ["VCEngine"], swiftSettings: numericFlags),
-        .target(name: "VCTUI", dependencies: ["VCRender", "VCEngine", "VCImage", "CNcurses"]),
+        .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
+        .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
-                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCTUI",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
         .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine"]),
+        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes"]),
     ]
 )

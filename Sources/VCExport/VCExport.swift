@@ -1,0 +1,1 @@
+// VCExport: views as PNG files
