@@ -93,6 +93,30 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try Npy.read(path: out + "/h/network.6.2.mamba.h.npy").shape, [4, 25, 64, 16])
     }
 
+    /// Issue 5's dump contract: h_norm, h_norm_map for every Mamba layer by default; attention for
+    /// --token and the CAM for --class, equal to the PyTorch reference's.
+    func testDumpWritesMambaQuantitiesTokenAttentionAndCAM() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vcview-dump5-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try CLI.run(["dump", "--input-tensor", CLI.fixture("tiny/input.npy"), "--weights", CLI.fixture("tiny/weights.safetensors"),
+                             "--out", out, "--token", "2,3", "--class", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for layer in ["network.6.1.mamba", "network.6.2.mamba"] {
+            for q in ["h_norm", "h_norm_map", "attn"] {
+                let got = try Npy.read(path: "\(out)/\(layer).\(q).npy"), ref = try Npy.read(path: CLI.fixture("tiny/interpret/\(layer).\(q).npy"))
+                XCTAssertEqual(got.shape, ref.shape)
+                let err = zip(got.values, ref.values).map { abs($0 - $1) }.max()! / ref.values.map(abs).max()!
+                XCTAssertLessThan(err, 1e-4, "\(layer).\(q)")
+            }
+        }
+        let cam = try Npy.read(path: "\(out)/cam.npy")
+        XCTAssertEqual(cam.shape, [5, 5])
+        let bad = try CLI.run(["dump", "--input-tensor", CLI.fixture("tiny/input.npy"), "--weights", CLI.fixture("tiny/weights.safetensors"),
+                               "--out", out, "--token", "9,9"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("outside the 5×5 stage-4 grid"), bad.stderr)
+    }
+
     /// Hostile and broken files: a one-line error naming the problem, a non-zero exit, no crash,
     /// and nothing a pickle names is ever run (the payloads would create a marker file).
     func testBadFilesFailCleanlyAndRunNothing() throws {
