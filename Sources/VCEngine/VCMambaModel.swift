@@ -68,18 +68,26 @@ public final class VCMambaModel: @unchecked Sendable {
     }
 
     /// Runs the network on a normalised (1, 3, H, W) input and returns the (1, classes) logits.
-    public func forward(_ input: Tensor, observer: ActivationObserver? = nil, ablation: MambaAblation = MambaAblation()) throws -> Tensor {
+    ///
+    /// `clock`, when given, is called at the end of each part (`stem`, `S1`, `down1`, …, `S4`,
+    /// `head`) — how `vcview bench` times stages without copying any activation.
+    public func forward(_ input: Tensor, observer: ActivationObserver? = nil, ablation: MambaAblation = MambaAblation(),
+                        clock: ((String) -> Void)? = nil) throws -> Tensor {
         guard input.shape.count == 4, input.shape[0] == 1, input.shape[1] == 3, input.shape[2] >= 32, input.shape[3] >= 32 else {
             throw ModelError("input tensor must have shape (1, 3, H, W) with H, W ≥ 32, got \(fmt(input.shape))")
         }
         let tap = Tap(observer: observer)
         tap.tensor("input") { input }
         var x = stem(FeatureMap(nchw: input), tap)
+        clock?("stem")
         for s in 0..<4 {
             x = runStage(s, x, tap, ablation: ablation)
-            if s < 3 { x = downsamples[s](x, tap) }
+            clock?("S\(s + 1)")
+            if s < 3 { x = downsamples[s](x, tap); clock?("down\(s + 1)") }
         }
-        return headForward(x, tap)
+        let logits = headForward(x, tap)
+        clock?("head")
+        return logits
     }
 
     func runStage(_ s: Int, _ input: FeatureMap, _ tap: Tap, ablation: MambaAblation) -> FeatureMap {

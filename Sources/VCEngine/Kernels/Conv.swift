@@ -23,11 +23,18 @@ struct DenseConv: Sendable {
         ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
     }
 
-    /// conv(x) + bias. For 1×1 stride-1 kernels the map itself is the GEMM operand.
+    /// conv(x) + bias.
     func callAsFunction(_ x: FeatureMap) -> FeatureMap {
+        var out = raw(x)
+        addBias(&out)
+        return out
+    }
+
+    /// conv(x) without the bias. For 1×1 stride-1 kernels the map itself is the GEMM operand.
+    func raw(_ x: FeatureMap) -> FeatureMap {
         precondition(x.channels == inChannels, "conv: expected \(inChannels) input channels, got \(x.channels)")
         let (ho, wo) = outputSize(x.height, x.width)
-        var out = FeatureMap(height: ho, width: wo, channels: outChannels)
+        var out = FeatureMap(uninitializedHeight: ho, width: wo, channels: outChannels)
         let kk = kernel * kernel * inChannels
         if kernel == 1 && stride == 1 && padding == 0 {
             x.data.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { c in
@@ -57,7 +64,6 @@ struct DenseConv: Sendable {
                         m: ho * wo, n: outChannels, k: kk)
             } } }
         }
-        addBias(&out)
         return out
     }
 
@@ -86,9 +92,18 @@ struct DepthwiseConv: Sendable {
     }
 
     func callAsFunction(_ x: FeatureMap) -> FeatureMap {
+        callAsFunction(x, epilogue: nil)
+    }
+
+    /// The convolution (bias included), then optionally act(y·scale + shift) applied to each
+    /// output row while it is still in cache.
+    func callAsFunction(_ x: FeatureMap, epilogue: (scale: [Float], shift: [Float], act: EpilogueActivation)?) -> FeatureMap {
         precondition(x.channels == channels)
         let h = x.height, w = x.width, c = channels, k = kernel, pad = k / 2
-        var out = FeatureMap(height: h, width: w, channels: c)
+        var out = FeatureMap(uninitializedHeight: h, width: w, channels: c)
+        let escale = epilogue?.scale ?? [], eshift = epilogue?.shift ?? []
+        let act = epilogue?.act ?? .none
+        escale.withUnsafeBufferPointer { es in eshift.withUnsafeBufferPointer { et in
         x.data.withUnsafeBufferPointer { src in weight.withUnsafeBufferPointer { wt in
             bias.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<h { for j in 0..<w {
@@ -104,8 +119,12 @@ struct DepthwiseConv: Sendable {
                             for ch in 0..<c { dst[o + ch] += src[s + ch] * wt[t + ch] }
                         }
                     }
+                    if epilogue != nil {
+                        Epilogue.affine(dst.baseAddress! + o, rows: 1, channels: c, scale: es.baseAddress!, shift: et.baseAddress!, act)
+                    }
                 } }
             } }
+        } }
         } }
         return out
     }

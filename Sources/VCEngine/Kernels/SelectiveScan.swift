@@ -72,8 +72,9 @@ enum SelectiveScan {
         decay.withUnsafeMutableBufferPointer { dec in x.delta.withUnsafeBufferPointer { dl in at.withUnsafeBufferPointer { a in
             for t in 0..<l { for ni in 0..<n {
                 let o = (t * n + ni) * e
-                for ei in 0..<e { dec[o + ei] = expf(dl[t * e + ei] * a[ni * e + ei]) }
+                for ei in 0..<e { dec[o + ei] = dl[t * e + ei] * a[ni * e + ei] }
             } }
+            VectorMath.exp(dec.baseAddress!, l * n * e)
         } } }
         var outs: [[Float]] = []
         var h = [Float](repeating: 0, count: n * e)

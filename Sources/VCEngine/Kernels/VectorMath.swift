@@ -9,12 +9,20 @@ enum VectorMath {
     /// exp(x): x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite two-constant split), exp(r) by its
     /// degree-7 Taylor polynomial (truncation < 2e-8 relative there), then scaled by 2ⁿ through the
     /// exponent bits. Inputs are clamped to [−87.3, 88.7] so 2ⁿ stays a normal float.
+    ///
+    /// n is rounded with the 1.5·2²³ trick: adding it leaves round(x·log2e) in the low mantissa
+    /// bits, so both the float n and the integer n come from plain lane-wise adds and bit casts
+    /// (Swift's generic `rounded` and Float→Int conversions do not vectorise).
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let cx = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.7))
-        let n = (cx * 1.44269504088896341).rounded(.toNearestOrEven)
-        var r = cx - n * 0.693359375          // ln2 high part (exact in few bits)
-        r = r - n * -2.12194440e-4            // ln2 low part
+        let lo = V(repeating: -87.3), hi = V(repeating: 88.7)
+        var cx = x.replacing(with: lo, where: x .< lo)
+        cx = cx.replacing(with: hi, where: cx .> hi)
+        let magic = V(repeating: 12582912)                  // 1.5 · 2²³
+        let t = cx * 1.44269504088896341 + magic
+        let n = t - magic                                   // round(x · log2 e), as a float
+        var r = cx - n * 0.693359375                        // ln2 high part (few bits: exact product)
+        r = r - n * -2.12194440e-4                          // ln2 low part
         var p = V(repeating: 1.0 / 5040)
         p = p * r + 1.0 / 720
         p = p * r + 1.0 / 120
@@ -23,8 +31,9 @@ enum VectorMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = SIMD16<Int32>(n) &+ 127
-        let scale = unsafeBitCast(bits &<< 23, to: V.self)
+        // The integer n sits in the low bits of t's pattern, offset by the magic's own pattern.
+        let ni = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: V.self)
         return p * scale
     }
 

@@ -11,12 +11,8 @@ struct FFNBlock: Sendable {
     }
 
     func callAsFunction(_ x: FeatureMap, _ tap: Tap) -> FeatureMap {
-        let m = mlp(x, tap)
         var out = x
-        let c = x.channels
-        layerScale.withUnsafeBufferPointer { s in m.data.withUnsafeBufferPointer { md in out.data.withUnsafeMutableBufferPointer { o in
-            for p in 0..<x.tokens { for ch in 0..<c { o[p * c + ch] += s[ch] * md[p * c + ch] } }
-        } } }
+        mlp.addInto(&out, from: x, gain: layerScale, tap)
         tap.map(name, out)
         return out
     }

@@ -22,7 +22,7 @@ public struct MambaAblation: Sendable, Equatable {
 ///     y  = Σₖ scanₖ(u, softplus(dt + dt_proj.bias), A, B + dirB, C, D)   # …and again here
 ///     out = out_conv(norm(y))               # LayerNorm over E, ReLU, 1×1 conv E → C, BN
 struct MambaMixer: Sendable {
-    let inConv: DenseConv, inNorm: BatchNorm
+    let inConv: ConvBN
     let conv2d: DepthwiseConv
     let xProj: [Float]                 // (R + 2N, E)
     let dtProjWeight: [Float]          // (E, R)
@@ -31,9 +31,11 @@ struct MambaMixer: Sendable {
     let D: [Float]                     // (E)
     let directionBs: [Float]           // (5, N)
     let norm: LayerNorm
-    let outConv: DenseConv, outNorm: BatchNorm
+    let outConv: ConvBN
     let gamma: [Float]?
     let inner: Int, state: Int, rank: Int
+    /// Ones and zeros over E: the epilogue of the 7×7 conv is SiLU alone.
+    let identityScale: [Float], zeroShift: [Float]
     let site: Sites
 
     struct Sites: Sendable {
@@ -52,7 +54,7 @@ struct MambaMixer: Sendable {
     }
 
     init(_ w: Weights, prefix p: String) throws {
-        inConv = try w.conv("\(p).in_conv.0"); inNorm = try w.batchNorm("\(p).in_conv.1")
+        inConv = ConvBN(try w.conv("\(p).in_conv.0"), try w.batchNorm("\(p).in_conv.1"))
         conv2d = DepthwiseConv(weight: try w("\(p).conv2d.weight"), bias: w.optional("\(p).conv2d.bias"))
         let xp = try w("\(p).x_proj.weight"), dtw = try w("\(p).dt_proj.weight")
         let aLog = try w("\(p).A_log")
@@ -61,22 +63,24 @@ struct MambaMixer: Sendable {
         D = try w("\(p).D").data
         directionBs = try w("\(p).direction_Bs").data
         norm = LayerNorm(weight: try w("\(p).norm.weight").data, bias: try w("\(p).norm.bias").data)
-        outConv = try w.conv("\(p).out_conv.1"); outNorm = try w.batchNorm("\(p).out_conv.2")
+        outConv = ConvBN(try w.conv("\(p).out_conv.1"), try w.batchNorm("\(p).out_conv.2"))
         gamma = w.optional("\(p).gamma")?.data
         inner = aLog.shape[0]; state = aLog.shape[1]; rank = dtw.shape[1]
+        identityScale = [Float](repeating: 1, count: inner); zeroShift = [Float](repeating: 0, count: inner)
         site = Sites(p)
     }
 
     func callAsFunction(_ x: FeatureMap, _ tap: Tap, orders: ScanOrders, ablation: MambaAblation) -> FeatureMap {
         let l = x.tokens, e = inner, n = state, r = rank, f = r + 2 * n
-        var h = inConv(x)                                            // (L, E)
-        tap.map(site.inConv0, h)
-        inNorm.apply(&h)
-        tap.map(site.inConv1, h)
-        tap.map(site.inConv, h)
-        var u = conv2d(h)                                            // (L, E)
-        tap.map(site.conv2d, u)
-        Activation.silu(&u.data)
+        let h = inConv(x, .none, tap, convSite: site.inConv0, bnSite: site.inConv1, actSite: site.inConv)   // (L, E)
+        var u: FeatureMap                                            // (L, E)
+        if tap.wants(site.conv2d) {
+            u = conv2d(h)
+            tap.map(site.conv2d, u)
+            Activation.silu(&u.data)
+        } else {
+            u = conv2d(h, epilogue: (identityScale, zeroShift, .silu))
+        }
         tap.map(site.u, u)
 
         var xdbl = [Float](repeating: 0, count: l * f)               // (L, R + 2N)
@@ -127,11 +131,7 @@ struct MambaMixer: Sendable {
         tap.tokens(site.norm, y)
         Activation.relu(&y.data)
         tap.map(site.out0, y)
-        var o = outConv(y)                                           // (L, C)
-        tap.map(site.out1, o)
-        outNorm.apply(&o)
-        tap.map(site.out2, o)
-        tap.map(site.outConv, o)
+        var o = outConv(y, .none, tap, convSite: site.out1, bnSite: site.out2, actSite: site.outConv)   // (L, C)
         if let g = gamma {
             for p in 0..<o.tokens { for c in 0..<o.channels { o.data[p * o.channels + c] *= g[c] } }
         }
@@ -220,8 +220,7 @@ struct PlainMambaLayer: Sendable {
         var h2 = out
         norm2.apply(&h2)
         tap.map(norm2Site, h2)
-        let f = mlp(h2, tap)
-        for i in 0..<out.data.count { out.data[i] += f.data[i] }
+        mlp.addInto(&out, from: h2, gain: nil, tap)
         tap.map(name, out)
         return out
     }

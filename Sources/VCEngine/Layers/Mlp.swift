@@ -5,10 +5,12 @@
 ///     x = norm2(fc2(x))               # 1×1 conv Hd → C, BN         (mlp.fc2, mlp.norm2, mlp)
 ///
 /// The same GELU module runs twice, so its two calls get the sites `mlp.act.0` and `mlp.act.1`.
+/// Each conv→BN→GELU runs as the raw convolution plus one fused epilogue; the MLP's output is
+/// added straight into the residual stream (`addInto`).
 struct Mlp: Sendable {
-    let fc1: DenseConv, norm1: BatchNorm
+    let fc1: ConvBN
     let mid: DepthwiseConv, midNorm: BatchNorm
-    let fc2: DenseConv, norm2: BatchNorm
+    let fc2: ConvBN
     let site: Sites
 
     struct Sites: Sendable {
@@ -21,31 +23,48 @@ struct Mlp: Sendable {
     }
 
     init(_ w: Weights, prefix p: String) throws {
-        fc1 = try w.conv("\(p).fc1"); norm1 = try w.batchNorm("\(p).norm1")
+        fc1 = ConvBN(try w.conv("\(p).fc1"), try w.batchNorm("\(p).norm1"))
         mid = DepthwiseConv(weight: try w("\(p).mid.weight"), bias: w.optional("\(p).mid.bias"))
         midNorm = try w.batchNorm("\(p).mid_norm")
-        fc2 = try w.conv("\(p).fc2"); norm2 = try w.batchNorm("\(p).norm2")
+        fc2 = ConvBN(try w.conv("\(p).fc2"), try w.batchNorm("\(p).norm2"))
         site = Sites(p)
     }
 
-    func callAsFunction(_ x: FeatureMap, _ tap: Tap) -> FeatureMap {
-        var h = fc1(x)                                   // (L, Hd)
-        tap.map(site.fc1, h)
-        norm1.apply(&h)
-        tap.map(site.norm1, h)
-        Activation.gelu(&h.data)
-        tap.map(site.act0, h)
-        var m = mid(h)                                   // (L, Hd)
-        tap.map(site.mid, m)
-        midNorm.apply(&m)
-        tap.map(site.midNorm, m)
-        Activation.gelu(&m.data)
+    /// The hidden activation after the second GELU, (L, Hd).
+    func hidden(_ x: FeatureMap, _ tap: Tap) -> FeatureMap {
+        let h = fc1(x, .gelu, tap, convSite: site.fc1, bnSite: site.norm1, actSite: site.act0)
+        if tap.wants(site.mid) || tap.wants(site.midNorm) {
+            var m = mid(h)
+            tap.map(site.mid, m)
+            midNorm.apply(&m)
+            tap.map(site.midNorm, m)
+            Activation.gelu(&m.data)
+            tap.map(site.act1, m)
+            return m
+        }
+        let m = mid(h, epilogue: (midNorm.scale, midNorm.shift, .gelu))
         tap.map(site.act1, m)
-        var o = fc2(m)                                   // (L, C)
-        tap.map(site.fc2, o)
-        norm2.apply(&o)
-        tap.map(site.norm2, o)
-        tap.map(site.out, o)
-        return o
+        return m
+    }
+
+    /// residual += gain ⊙ mlp(input): fc2's raw GEMM, then BN and the (optional) layer scale
+    /// applied while adding into the residual stream.
+    func addInto(_ residual: inout FeatureMap, from input: FeatureMap, gain: [Float]?, _ tap: Tap) {
+        let acc = fc2.conv.raw(hidden(input, tap))                   // (L, C)
+        tap.map(site.fc2, acc, shift: fc2.conv.bias)
+        tap.map(site.norm2, acc, scale: fc2.bn.scale, shift: fc2.shift)
+        tap.map(site.out, acc, scale: fc2.bn.scale, shift: fc2.shift)
+        let rows = acc.tokens, c = acc.channels
+        acc.data.withUnsafeBufferPointer { a in fc2.bn.scale.withUnsafeBufferPointer { s in fc2.shift.withUnsafeBufferPointer { t in
+            residual.data.withUnsafeMutableBufferPointer { x in
+                if let gain {
+                    gain.withUnsafeBufferPointer { g in
+                        Epilogue.residual(x.baseAddress!, a.baseAddress!, rows: rows, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, gain: g.baseAddress!)
+                    }
+                } else {
+                    Epilogue.residual(x.baseAddress!, a.baseAddress!, rows: rows, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, gain: nil)
+                }
+            }
+        } } }
     }
 }

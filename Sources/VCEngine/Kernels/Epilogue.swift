@@ -1,0 +1,67 @@
+/// Fused per-channel epilogues: after a GEMM or a depthwise convolution has produced a raw
+/// accumulator, one pass over each token row applies bias, BatchNorm and the activation while
+/// the row is in cache (three separate passes over a 3 MB map cost more than the GEMM's tail).
+enum EpilogueActivation: Sendable {
+    case none, relu, gelu, silu
+}
+
+enum Epilogue {
+    /// y = act(acc · scale[c] + shift[c]) in place, row by row.
+    static func affine(_ d: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
+                       scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, _ act: EpilogueActivation) {
+        for r in 0..<rows {
+            let row = d + r * c
+            for ch in 0..<c { row[ch] = row[ch] * scale[ch] + shift[ch] }
+            switch act {
+            case .none: break
+            case .relu: for ch in 0..<c { row[ch] = max(row[ch], 0) }
+            case .gelu: VectorMath.gelu(row, c)
+            case .silu: VectorMath.silu(row, c)
+            }
+        }
+    }
+
+    /// x += gain[c] · (acc · scale[c] + shift[c]): the end of a residual branch (BN, then the
+    /// layer scale when there is one), written straight into the residual stream.
+    static func residual(_ x: UnsafeMutablePointer<Float>, _ acc: UnsafePointer<Float>, rows: Int, channels c: Int,
+                         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, gain: UnsafePointer<Float>?) {
+        for r in 0..<rows {
+            let xr = x + r * c, ar = acc + r * c
+            if let g = gain {
+                for ch in 0..<c { xr[ch] += g[ch] * (ar[ch] * scale[ch] + shift[ch]) }
+            } else {
+                for ch in 0..<c { xr[ch] += ar[ch] * scale[ch] + shift[ch] }
+            }
+        }
+    }
+}
+
+/// A convolution followed by BatchNorm (and an activation), evaluated as the raw convolution plus
+/// one fused epilogue: y = act(conv_nobias(x) · s + (b·s + t)) with s, t the BN affine.
+struct ConvBN: Sendable {
+    let conv: DenseConv
+    let bn: BatchNorm
+    /// b·s + t: the conv bias pushed through the BatchNorm.
+    let shift: [Float]
+
+    init(_ conv: DenseConv, _ bn: BatchNorm) {
+        self.conv = conv
+        self.bn = bn
+        shift = (0..<conv.outChannels).map { conv.bias[$0] * bn.scale[$0] + bn.shift[$0] }
+    }
+
+    /// The raw accumulator conv_nobias(x), and a map from it to the conv's output (acc + bias)
+    /// and the BN's output (acc·s + shift) for observers.
+    func callAsFunction(_ x: FeatureMap, _ act: EpilogueActivation, _ tap: Tap,
+                        convSite: String, bnSite: String, actSite: String?) -> FeatureMap {
+        var m = conv.raw(x)
+        tap.map(convSite, m, shift: conv.bias)
+        tap.map(bnSite, m, scale: bn.scale, shift: shift)
+        let rows = m.tokens, c = m.channels
+        bn.scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in m.data.withUnsafeMutableBufferPointer { d in
+            Epilogue.affine(d.baseAddress!, rows: rows, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, act)
+        } } }
+        if let a = actSite { tap.map(a, m) }
+        return m
+    }
+}
