@@ -5,6 +5,12 @@
 struct Tap {
     let observer: ActivationObserver?
 
+    #if VCVIEW_UNINSTRUMENTED
+    /// The uninstrumented build (`-Xswiftc -DVCVIEW_UNINSTRUMENTED`): every tap is statically dead,
+    /// the baseline against which the hooks' cost is measured (tools/bench/compare --uninstrumented).
+    init(observer: ActivationObserver?) { self.observer = nil }
+    #endif
+
     @inline(__always) var isActive: Bool { observer != nil }
 
     @inline(__always) func wants(_ site: String) -> Bool { observer?.wants(site) ?? false }
