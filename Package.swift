@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
-                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCExport", "VCTUI",
+                          dependencies: ["CCodecs", "VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCodecs
 import Foundation
 
 /// Process entry: make sure OpenBLAS picks its fast kernels, then parse the command line.
@@ -34,8 +35,7 @@ enum VCViewVersion {
 /// in the kernel). Raising the thresholds keeps freed buffers in the heap for the next pass.
 enum MemoryTuning {
     static func apply() {
-        _ = mallopt(M_MMAP_THRESHOLD, 512 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        _ = vc_tune_allocator(512 << 20, 1 << 30)
     }
 }
 
