@@ -7,12 +7,30 @@ final class FrameDumpTests: XCTestCase {
     func testDumpFrames() throws {
         guard ProcessInfo.processInfo.environment["VCTUI_FRAMES"] != nil else { throw XCTSkip("set VCTUI_FRAMES=DIR to write frames") }
         let dir = ProcessInfo.processInfo.environment["VCTUI_FRAMES"]!
-        let frames: [(String, ExplorerState)] = [
+        var frames: [(String, ExplorerState)] = [
             ("grid", Fixtures.done()), ("zoom", Fixtures.done().pressing(.enter)),
             ("small", Fixtures.done(60, 20)), ("running", Fixtures.running()), ("help", Fixtures.done().pressing(.char("?"))),
             ("mamba", Fixtures.done().pressing(.char("]"), .char("]"))), ("head", Fixtures.done().pressing(.char("]"), .char("]"), .char("]"))),
             ("tiny", Fixtures.done(30, 10)), ("stem", Fixtures.done().pressing(.char("["), .char("["), .char("["))),
         ]
+        // The Mamba views, at 120×40 and 60×20, with their computations done.
+        let mamba = Fixtures.done().pressing(.char("m"), .char("."), .char("."), .char("."))
+        var views: [(String, ExplorerState)] = []
+        for (i, p) in MambaPanel.allCases.enumerated() {
+            var s = mamba
+            for _ in 0..<i { s = s.pressing(.char("v")) }
+            views.append(("mamba-\(p.rawValue)", s.computed()))
+        }
+        views.append(("mamba-ablation", mamba.pressing(.char("v"), .char("v"), .char("v"), .char("2"), .char("r")).computed()))
+        views.append(("mamba-one-scan", mamba.pressing(.char("d")).computed()))
+        var tour = Fixtures.done()
+        tour.startTour()
+        for i in 0..<tour.tour!.count {
+            views.append(("tour-\(i + 1)", tour.computed()))
+            tour = tour.pressing(.char(" "))
+        }
+        let small = views.map { ($0.0 + "-60x20", update($0.1, .resize(Size(width: 60, height: 20))).computed()) }
+        frames += views + small
         for (name, s) in frames { try view(s).text.write(toFile: "\(dir)/\(name).txt", atomically: true, encoding: .utf8) }
     }
 }
