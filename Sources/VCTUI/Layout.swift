@@ -32,7 +32,7 @@ public struct Layout: Equatable, Sendable {
         self.size = size
         let w = size.width, fullHeight = size.height
         tooSmall = w < Layout.minWidth || fullHeight < Layout.minHeight
-        let n = tooSmall ? 0 : max(0, min(narrationRows, fullHeight - Layout.minHeight))
+        let n = tooSmall ? 0 : max(0, min(narrationRows, fullHeight - 10))
         let h = fullHeight - n
         narration = n > 0 ? Rect(x: 0, y: h - 1, w: w, h: n) : nil
         wide = w >= Layout.wideWidth && h >= Layout.wideHeight

@@ -43,6 +43,9 @@ func drawMambaHeader(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
                       (" \(num(Float(s.mamba.stepsPerSecond)))/s", Theme.dim, [])]
         } else {
             status = [(" · token ", Theme.dim, []), (pt(s.mamba.cursor), Theme.accent, .bold)]
+            if s.mamba.panel == .attention {
+                status.append((" · " + (s.mamba.channel.map { "channel \($0) of \(l.inner)" } ?? "mean over \(l.inner) channels"), Theme.dim, []))
+            }
         }
     }
     let long: [Seg] = [(" \(s.rail.groups[block.group].name) · ", Theme.dim, []), (block.site + ".mamba", .default, .bold),
@@ -333,7 +336,7 @@ func drawShares(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         } else {
             // The dominant scan per token, coloured by its share.
             let values = (0..<l.tokens).map { Optional(l.dirShare[dominant[$0]][$0]) }
-            drawValuePanel(&f, p, title: fitTitle(" dominant scan ", " max ", p), values: values, scale: scale, cmap: cmap, highlight: true) {
+            drawValuePanel(&f, p, title: fitTitle(" dominant scan ", fitTitle(" dominant ", " max ", p), p), values: values, scale: scale, cmap: cmap, highlight: true) {
                 Unicode.Scalar(UInt8(49 + dominant[$0]))
             }
         }
