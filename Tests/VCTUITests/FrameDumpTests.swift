@@ -1,4 +1,5 @@
 import XCTest
+import VCEngine
 @testable import VCTUI
 
 /// Not a test: writes the frames of a few states as text files into $VCTUI_FRAMES, to look at
@@ -28,6 +29,17 @@ final class FrameDumpTests: XCTestCase {
         for i in 0..<tour.tour!.count {
             views.append(("tour-\(i + 1)", tour.computed()))
             tour = tour.pressing(.char(" "))
+        }
+        // A larger grid: the small model at 448×448 (14×14 tokens).
+        let rail448 = Rail(config: Fixtures.config, inputHeight: 448, inputWidth: 448)
+        let rec = RecordingObserver(SitePattern("*"))
+        let logits = try Fixtures.model.forward(SeededWeights.input(seed: 1, height: 448, width: 448), observer: rec)
+        let store448 = ActivationStore(order: rec.order, tensors: rec.tensors, rail: rail448, logits: logits)
+        var big = update(ExplorerState(info: Fixtures.info, rail: rail448, size: Size(width: 120, height: 40)), .forwardDone(store448, milliseconds: 1))
+        big = big.pressing(.char("m"), .char("."))
+        for p in MambaPanel.allCases {
+            frames.append(("grid14-\(p.rawValue)", big))
+            big = big.pressing(.char("v"))
         }
         let small = views.map { ($0.0 + "-60x20", update($0.1, .resize(Size(width: 60, height: 20))).computed()) }
         frames += views + small

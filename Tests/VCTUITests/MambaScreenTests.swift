@@ -20,8 +20,8 @@ final class MambaScreenTests: XCTestCase {
     }
 
     /// The explorer, its forward pass done, with the Mamba views open on the first Mamba layer.
-    func openMamba(width: Int = 120, height: Int = 40) throws -> String {
-        pane = try TmuxPane.launch(extraEnv: [:], width: width, height: height, timings: nil)
+    func openMamba(width: Int = 120, height: Int = 40, timings: String? = nil) throws -> String {
+        pane = try TmuxPane.launch(extraEnv: [:], width: width, height: height, timings: timings)
         _ = try pane.waitFor("first screen") { $0.contains("┌ch 0") && $0.contains("forward ") }
         pane.send("m")
         return try pane.waitFor("Mamba views") { $0.contains(" scans ") && $0.contains("hidden states") && $0.contains("(Mamba 1/") && $0.contains("step 1/") }
@@ -113,7 +113,10 @@ final class MambaScreenTests: XCTestCase {
 
     /// Switching a direction off recomputes stage 4 and the head: the predictions show deltas.
     func testAblationShowsDeltas() throws {
-        _ = try openMamba()
+        let log = NSTemporaryDirectory() + "vctui-mamba-timings-\(getpid()).txt"
+        try? FileManager.default.removeItem(atPath: log)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        _ = try openMamba(timings: log)
         pane.send("2")
         var text = try pane.waitFor("ablated predictions") { $0.contains("ablation: scan 2 off") && $0.contains("predictions: original │ ablated") && $0.contains(" pt") }
         XCTAssertTrue(text.contains("stage 4 + head"), "says what was recomputed, and its cost")
@@ -124,6 +127,11 @@ final class MambaScreenTests: XCTestCase {
         _ = try pane.waitFor("zero dirB") { $0.contains("direction_Bs = 0") }
         pane.send("0")
         text = try pane.waitFor("reset") { $0.contains("ablation: none") && !$0.contains("predictions: original") }
+        // Three ablations, each stage 4 and the head only: the network ran once.
+        let lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        XCTAssertEqual(lines.components(separatedBy: "mamba_ms ablation").count - 1, 3, lines)
+        XCTAssertTrue(lines.contains("forward_runs 1"))
+        XCTAssertFalse(lines.contains("forward_runs 2"), "ablations never rerun the whole network")
     }
 
     func testCAMOverlay() throws {
