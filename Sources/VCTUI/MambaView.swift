@@ -314,7 +314,9 @@ func drawResidual(_ f: inout Frame, _ s: ExplorerState, _ layer: Int, _ r: Rect,
     }
 }
 
-func msText(_ ms: Double) -> String { ms < 10 ? String(format: "%.1f ms", ms) : "\(Int(ms.rounded())) ms" }
+func msText(_ ms: Double) -> String {
+    ms < 1 ? String(format: "%.2f ms", ms) : (ms < 10 ? String(format: "%.1f ms", ms) : "\(Int(ms.rounded())) ms")
+}
 
 func drawPending(_ f: inout Frame, _ s: ExplorerState, _ job: MambaJob, at r: Rect?) {
     guard let r else { return }
@@ -388,7 +390,7 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
         if camMap == nil { drawPending(&f, s, job, at: Rect(x: inner.x, y: inner.maxY - 1, w: inner.w, h: 1)) }
     }
     for p in screen.tokenPanels {
-        drawValuePanel(&f, p, title: fitTitle(" w̄·z per token ", " CAM ", p), values: camMap.map { $0.map { Optional($0) } } ?? Array(repeating: nil, count: l.tokens),
+        drawValuePanel(&f, p, title: fitTitle(" w·z per token ", " CAM ", p), values: camMap.map { $0.map { Optional($0) } } ?? Array(repeating: nil, count: l.tokens),
                        scale: scale, cmap: cmap) { _ in " " }
     }
     // Top-5 to choose from, and the exactness check: mean(map) + bias = the logit.
@@ -452,8 +454,8 @@ func drawCompare(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
         let x0 = inner.x + half + 1
         var x = f.text(" " + s.info.label(t.index).fitted(max(4, half - 20)), x: x0, y: inner.y + i, maxWidth: inner.maxX - x0)
         x = f.text(pct(t.probability).leftPadded(5), x: x, y: inner.y + i, maxWidth: inner.maxX - x)
-        let arrow = abs(delta) < 0.05 ? "=" : (delta > 0 ? "▲" : "▼")
-        f.text(String(format: " %@ %+.1f pt", arrow, Double(delta)), x: x, y: inner.y + i, maxWidth: inner.maxX - x,
+        let same = abs(delta) < 0.05
+        f.text(same ? " =  0.0 pt" : String(format: " %@ %+.1f pt", delta > 0 ? "▲" : "▼", Double(delta)), x: x, y: inner.y + i, maxWidth: inner.maxX - x,
                fg: abs(delta) < 0.05 ? Theme.dim : (delta > 0 ? Theme.bar : Theme.warn))
     }
 }
@@ -507,7 +509,7 @@ func explanation(_ panel: MambaPanel, _ l: MambaLayerData) -> String {
     case .shares:
         return "share_k(p) = Σ_e |y_k[p, e]| / Σ_j Σ_e |y_j[p, e]|: how much of the summed output y = y_1 + y_2 + y_3 + y_4 at token p comes from each scan (★ marks the dominant one). A scan that has read many tokens before p carries more context there; the four snakes start at different corners."
     case .cam:
-        return "Exact and gradient-free: after the final LayerNorm the head is linear, logit_c = mean_p (w̄_c · z_p) + b̄_c with w̄ = (head.weight + dist_head.weight)/2 and z_p the normalised token p. The map shows w̄_c · z_p per token (red for, blue against); its mean plus the bias is the class logit exactly. n / N: another of the top-5 classes."
+        return "Exact and gradient-free: after the final LayerNorm the head is linear, logit_c = mean_p (w_c · z_p) + b_c with w = (head.weight + dist_head.weight)/2, b = (head.bias + dist_head.bias)/2 and z_p the normalised token p. The map shows w_c · z_p per token (red for, blue against); its mean plus the bias is the class logit exactly. n / N: another of the top-5 classes."
     }
 }
 

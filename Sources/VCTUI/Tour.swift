@@ -219,7 +219,7 @@ extension ExplorerState {
             }
             return text
         case .cam:
-            var text = "Where does the network see \(top.first.map { info.label($0.index) } ?? "its top class")? After the last LayerNorm the head is linear, so each token's contribution w̄·z_p to the logit is exact, with no gradients: the overlay is that map (red for, blue against)."
+            var text = "Where does the network see \(top.first.map { info.label($0.index) } ?? "its top class")? After the last LayerNorm the head is linear, so each token's contribution w·z_p to the logit (w the mean of the two heads' weights) is exact, with no gradients: the overlay is that map (red for, blue against)."
             if let cls = camClass, case .cam(let m, let b)? = cache.output(.cam(classIndex: cls)), let store {
                 let mean = m.data.reduce(0, +) / Float(max(1, m.count))
                 text += " Check: mean \(num(mean, digits: 4)) + bias \(num(b, digits: 4)) = \(num(mean + b, digits: 5)), the logit is \(num(store.logits[cls], digits: 5)). n shows the other top-5 classes."
