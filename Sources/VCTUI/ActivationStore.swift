@@ -37,6 +37,12 @@ public final class ActivationStore: Sendable {
     public let global: ChannelStats
     /// Softmax of the logits, when the forward pass produced them.
     public let probabilities: [Float]
+    /// The logits themselves (empty when there were none).
+    public let logits: [Float]
+    /// The Mamba layers of stage 4, in order, with their recorded interpretation sites.
+    public let mamba: [MambaLayerData]
+    /// Raw tensors the Mamba computations start from (trace inputs, `network.5`, `norm`), by site.
+    public let mambaTensors: [String: Tensor]
 
     public init(order: [String], tensors: [String: Tensor], rail: Rail, logits: Tensor?) {
         var sites: [String: SiteData] = [:]
@@ -54,7 +60,16 @@ public final class ActivationStore: Sendable {
         blockSites = per
         global = ChannelStats.merged(kept.map { sites[$0]!.stats })
         probabilities = logits.map { softmax($0.data) } ?? []
+        self.logits = logits?.data ?? []
+        let layers = rail.blocks.filter { $0.kind == .mamba }.map { $0.site + ".mamba" }
+        mamba = layers.compactMap { MambaLayerData(name: $0, tensors: tensors) }
+        var raw: [String: Tensor] = [:]
+        for name in layers.flatMap(mambaTensorSites) + ["network.5", "norm"] { raw[name] = tensors[name] }
+        mambaTensors = raw
     }
+
+    /// The index of the Mamba layer whose rail block is `site` (`network.6.K`).
+    public func mambaLayer(block site: String) -> Int? { mamba.firstIndex { $0.block == site } }
 
     /// The top `k` classes, most probable first.
     public func top(_ k: Int) -> [(index: Int, probability: Float)] {

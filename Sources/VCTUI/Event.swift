@@ -26,4 +26,10 @@ public enum Event: Sendable {
     case forwardProgress(fraction: Double, site: String)
     case forwardDone(ActivationStore, milliseconds: Double)
     case forwardFailed(String)
+    /// Time passes while something animates (the scan playing, the tour's autoplay).
+    case frame(milliseconds: Double)
+    /// Derived computations were handed to the background queue (see `jobsToStart`).
+    case jobsStarted([MambaJob])
+    /// A derived computation finished.
+    case computed(MambaResult)
 }

@@ -25,16 +25,37 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     var info = session.info
     info.colorDepthLabel = screen.depth.label
     var state = ExplorerState(info: info, rail: rail, size: screen.size)
+    if session.options.tour {
+        state.startTour(autoplay: session.options.tourAutoplay, dwellMilliseconds: session.options.tourDwellSeconds * 1000)
+    }
     var dirty = true
     var firstFrame = true
     var pendingKey: (String, UInt64)? = nil   // the key whose effect is being timed
+    var lab: MambaLab? = nil                  // the Mamba computations, once the forward pass is done
+    let computeQueue = DispatchQueue(label: "vcview.mamba", qos: .userInitiated)
+    var lastFrame = DispatchTime.now().uptimeNanoseconds
     timings.log("terminal \(screen.termName) depth \(screen.depth.rawValue) size \(state.size.width)x\(state.size.height)")
 
     while true {
         for e in queue.drain() {
-            if case .forwardDone(_, let ms) = e { timings.log(String(format: "forward_ms %.1f", ms)) }
+            switch e {
+            case .forwardDone(let store, let ms):
+                timings.log(String(format: "forward_ms %.1f", ms))
+                if let model = session.model { lab = MambaLab(model: model, store: store) }
+            case .computed(let r):
+                timings.log(String(format: "mamba_ms %@ %.2f", r.job.label, r.milliseconds))
+            default: break
+            }
             state = update(state, e)
             dirty = true
+        }
+        // Derived Mamba quantities the screen needs: computed off the UI thread, one at a time.
+        if let lab {
+            let jobs = jobsToStart(state)
+            if !jobs.isEmpty {
+                state = update(state, .jobsStarted(jobs))
+                for job in jobs { computeQueue.async { queue.post(.computed(lab.run(job))) } }
+            }
         }
         if dirty {
             screen.draw(view(state))
@@ -52,10 +73,29 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
         if let sig = SignalGuard.pending() { return 128 + sig }
         let running: Bool
         if case .running = state.phase { running = true } else { running = false }
-        guard let events = screen.readEvents(timeoutMs: running ? 80 : 250) else { return 0 }   // terminal gone
+        var timeout = running ? 80 : 250
+        if let interval = state.frameInterval {
+            let since = Double(DispatchTime.now().uptimeNanoseconds - lastFrame) / 1e6
+            timeout = min(timeout, max(1, Int((interval - since).rounded(.up))))
+        } else if !state.cache.pending.isEmpty {
+            timeout = 40   // a computation is on its way: look for its result soon
+        }
+        guard let events = screen.readEvents(timeoutMs: Int32(timeout)) else { return 0 }   // terminal gone
         if events.isEmpty && running {
             state = update(state, .tick)
             dirty = true
+        }
+        // Animation: a frame event carries the time since the previous one.
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let interval = state.frameInterval {
+            let elapsed = Double(now - lastFrame) / 1e6
+            if elapsed >= interval {
+                state = update(state, .frame(milliseconds: min(elapsed, 1000)))
+                lastFrame = now
+                dirty = true
+            }
+        } else {
+            lastFrame = now
         }
         for e in events {
             if case .key(let k) = e { pendingKey = ("\(k)", DispatchTime.now().uptimeNanoseconds) }

@@ -38,12 +38,15 @@ public struct ExplorerInfo: Sendable {
     public var labels: [String]?
     /// "truecolor", "256 colours", "16 colours", "no colour".
     public var colorDepthLabel: String
+    /// The model's configuration (the tour quotes its shapes); nil when unknown.
+    public var config: VCMambaConfig?
 
     public init(imageName: String, modelDescription: String, inputHeight: Int, inputWidth: Int,
-                picture: Picture? = nil, labels: [String]? = nil, colorDepthLabel: String = "") {
+                picture: Picture? = nil, labels: [String]? = nil, colorDepthLabel: String = "", config: VCMambaConfig? = nil) {
         self.imageName = imageName; self.modelDescription = modelDescription
         self.inputHeight = inputHeight; self.inputWidth = inputWidth
         self.picture = picture; self.labels = labels; self.colorDepthLabel = colorDepthLabel
+        self.config = config
     }
 
     public func label(_ index: Int) -> String {
@@ -78,6 +81,14 @@ public struct ExplorerState: Sendable {
     public var shouldQuit = false
     /// Counts ticks, for the spinner.
     public var ticks = 0
+    /// The Mamba views are open (shown while a Mamba block is selected; `m` toggles).
+    public var mambaOpen = false
+    /// What the Mamba views show (kept across layers: the ablation is model-wide).
+    public var mamba = MambaViewState()
+    /// Derived Mamba quantities computed so far, and those on their way.
+    public var cache = MambaCache()
+    /// The guided lesson (`vcview tour`), when running.
+    public var tour: TourState? = nil
 
     public init(info: ExplorerInfo, rail: Rail, size: Size) {
         self.info = info

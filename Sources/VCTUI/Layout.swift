@@ -24,14 +24,20 @@ public struct Layout: Equatable, Sendable {
     public let predictionsLine: Rect?
     public let main: Rect
     public let legend: Rect
+    /// The tour's narration, full width above the hint line (nil outside the tour).
+    public let narration: Rect?
 
-    public init(size: Size, pictureAspect: Double = 1) {
+    /// `narrationRows` reserves that many rows above the hint line (the tour's narration).
+    public init(size: Size, pictureAspect: Double = 1, narrationRows: Int = 0) {
         self.size = size
-        let w = size.width, h = size.height
-        tooSmall = w < Layout.minWidth || h < Layout.minHeight
+        let w = size.width, fullHeight = size.height
+        tooSmall = w < Layout.minWidth || fullHeight < Layout.minHeight
+        let n = tooSmall ? 0 : max(0, min(narrationRows, fullHeight - 10))
+        let h = fullHeight - n
+        narration = n > 0 ? Rect(x: 0, y: h - 1, w: w, h: n) : nil
         wide = w >= Layout.wideWidth && h >= Layout.wideHeight
         title = Rect(x: 0, y: 0, w: w, h: 1)
-        hint = Rect(x: 0, y: h - 1, w: w, h: 1)
+        hint = Rect(x: 0, y: fullHeight - 1, w: w, h: 1)
         if wide {
             let lw = Layout.leftWidth
             let picRows = max(3, min(16, Int((Double(lw - 2) * pictureAspect / 2).rounded(.up))))
@@ -61,7 +67,7 @@ public struct Layout: Equatable, Sendable {
     /// The layout of a state (its size, its picture's aspect).
     public init(_ state: ExplorerState) {
         let aspect = state.info.picture.map { Double($0.height) / Double(max(1, $0.width)) } ?? 1
-        self.init(size: state.size, pictureAspect: aspect)
+        self.init(size: state.size, pictureAspect: aspect, narrationRows: state.tour == nil ? 0 : TourState.narrationRows(height: state.size.height))
     }
 }
 

@@ -9,8 +9,15 @@ public struct ExplorerOptions: Sendable {
     /// Appends timing lines (first frame, forward, view switches) to this file when set; the
     /// environment variable VCVIEW_TIMINGS does the same.
     public var timingsPath: String? = nil
-    public init(colors: ColorRequest = .auto, mouse: Bool = true, timingsPath: String? = nil) {
+    /// Start the guided tour (`vcview tour`) instead of the free explorer.
+    public var tour = false
+    /// Tour: start in presenter mode (autoplay), and how long each step stays.
+    public var tourAutoplay = false
+    public var tourDwellSeconds: Double = 12
+    public init(colors: ColorRequest = .auto, mouse: Bool = true, timingsPath: String? = nil,
+                tour: Bool = false, tourAutoplay: Bool = false, tourDwellSeconds: Double = 12) {
         self.colors = colors; self.mouse = mouse; self.timingsPath = timingsPath
+        self.tour = tour; self.tourAutoplay = tourAutoplay; self.tourDwellSeconds = tourDwellSeconds
     }
 }
 
@@ -21,6 +28,9 @@ public struct ExplorerSession: Sendable {
     public var inputWidth: Int
     /// Runs the forward pass once, reporting activations to the observer; returns the logits.
     public var forward: @Sendable (ActivationObserver) throws -> Tensor
+    /// The model, for the Mamba views' derived computations (attention, ablations, CAM); nil
+    /// disables them.
+    public var model: VCMambaModel?
     public var info: ExplorerInfo
     public var options: ExplorerOptions
 
@@ -36,10 +46,11 @@ public struct ExplorerSession: Sendable {
         inputHeight = input.shape[2]
         inputWidth = input.shape[3]
         forward = { observer in try model.forward(input, observer: observer) }
+        self.model = model
         info = ExplorerInfo(imageName: imageName,
                             modelDescription: modelDescription ?? ExplorerSession.describe(model.config),
                             inputHeight: input.shape[2], inputWidth: input.shape[3],
-                            picture: picture ?? Picture(normalisedInput: input), labels: labels)
+                            picture: picture ?? Picture(normalisedInput: input), labels: labels, config: model.config)
         self.options = options
     }
 

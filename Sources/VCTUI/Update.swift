@@ -15,12 +15,21 @@ public func update(_ state: ExplorerState, _ event: Event) -> ExplorerState {
         s.store = store
         s.phase = .done(milliseconds: ms)
         s.clampSelection()
+        s.reapplyTourStep()
+        s.clampMamba()
     case .forwardFailed(let message):
         s.phase = .failed(message)
     case .key(let key):
         s.handle(key)
     case .mouse(let m):
-        s.handle(m)
+        if !s.handleTourMouse(m) && !s.handleMambaMouse(m) { s.handle(m) }
+        if s.currentBlock.kind != .mamba { s.mambaOpen = false }
+    case .frame(let ms):
+        s.advance(milliseconds: ms)
+    case .jobsStarted(let jobs):
+        s.cache.pending.formUnion(jobs)
+    case .computed(let result):
+        s.receive(result)
     }
     return s
 }
@@ -32,6 +41,9 @@ extension ExplorerState {
             if key == .char("?") || key == .escape || key == .enter { showHelp = false }
             return
         }
+        if handleTour(key) { return }
+        if handleMamba(key) { clampMamba(); return }
+        defer { if currentBlock.kind != .mamba { mambaOpen = false } else { clampMamba() } }
         switch key {
         case .char("?"): showHelp = true
         case .char("["): selectGroup(rail.blocks[block].group - 1)

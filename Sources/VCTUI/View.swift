@@ -10,15 +10,18 @@ public func view(_ state: ExplorerState) -> Frame {
     }
     drawTitle(&f, state, layout.title)
     drawRail(&f, state, layout.rail)
-    drawInfo(&f, state, layout.info)
+    let mamba = state.showsMamba && state.isForwardDone
+    if !mamba { drawInfo(&f, state, layout.info) }
     if let r = layout.inputBox { drawPicture(&f, state, r) }
     if let r = layout.predictionsBox { drawPredictionsBox(&f, state, r) }
     if let r = layout.sitesBox { drawSitesBox(&f, state, r) }
-    if let r = layout.siteLine { drawSiteLine(&f, state, r) }
-    if let r = layout.predictionsLine { drawPredictionsLine(&f, state, r) }
+    if let r = layout.siteLine, !mamba { drawSiteLine(&f, state, r) }
+    if let r = layout.predictionsLine { if mamba { drawMambaPredictionsLine(&f, state, r) } else { drawPredictionsLine(&f, state, r) } }
     switch state.phase {
     case .running(let fraction, let site): drawProgress(&f, state, layout.main, fraction: fraction, site: site)
     case .failed(let message): drawFailure(&f, layout.main, message)
+    case .done where mamba:
+        drawMamba(&f, state)
     case .done:
         if state.site == nil {
             f.text("\(state.siteName): not recorded", x: layout.main.x + 1, y: layout.main.y + 1, maxWidth: layout.main.w - 2, fg: Theme.warn)
@@ -29,8 +32,9 @@ public func view(_ state: ExplorerState) -> Frame {
         }
         drawLegend(&f, state, layout.legend)
     }
-    drawHints(&f, layout.hint)
-    if state.showHelp { drawHelp(&f) }
+    if let r = layout.narration { drawNarration(&f, state, r) }
+    if state.tour != nil { drawTourHints(&f, layout.hint) } else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
+    if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
     return f
 }
 
@@ -80,9 +84,10 @@ func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     f.text(rest, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
 }
 
-func drawHints(_ f: inout Frame, _ r: Rect) {
-    let items: [(String, String)] = [("[]", "stage"), ("{}", "block"), ("⇥", "pane"), ("hjkl", "move"), ("⏎", "zoom"),
-                                     ("o", "sort"), ("c", "colours"), ("s", "scale")]
+let explorerHints: [(String, String)] = [("[]", "stage"), ("{}", "block"), ("⇥", "pane"), ("hjkl", "move"), ("⏎", "zoom"),
+                                         ("o", "sort"), ("c", "colours"), ("s", "scale"), ("m", "Mamba")]
+
+func drawHints(_ f: inout Frame, _ r: Rect, items: [(String, String)] = explorerHints) {
     let fixed: [(String, String)] = [("?", "help"), ("q", "quit")]
     func width(_ list: [(String, String)]) -> Int { list.reduce(0) { $0 + $1.0.width + $1.1.width + 3 } + 1 }
     var shown: [(String, String)] = []
@@ -263,11 +268,20 @@ public let helpLines: [(String, String)] = [
     ("s", "scale: per channel, per block, global"),
     ("mouse", "click a stage, block, site, channel or cell;"),
     ("", "click the selected channel to zoom; wheel pages"),
+    ("m  (⏎ on the rail)", "Mamba views of a Mamba layer (m, Esc: close)"),
+    ("  v  V", "  view: scans, hidden states, attention, shares, CAM"),
+    ("  space  , .  g G", "  play / pause the scan, step back / on, first / last"),
+    ("  +  -", "  scan speed (1 to 16 steps per second)"),
+    ("  arrows  hjkl", "  move the token cursor (click a token too)"),
+    ("  d  D", "  one scan alone / all four side by side"),
+    ("  n  N  PgUp PgDn", "  attention: channel · hidden: state n · CAM: class"),
+    ("  1 2 3 4", "  ablation: switch scan k off / on"),
+    ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
     ("?", "show / hide this help"),
     ("q", "quit"),
 ]
 
-func drawHelp(_ f: inout Frame) {
+func drawHelp(_ f: inout Frame, lines helpLines: [(String, String)] = helpLines) {
     let keyWidth = helpLines.map { $0.0.width }.max()! + 2
     let textWidth = helpLines.map { $0.1.width }.max()!
     let w = min(f.width - 2, keyWidth + textWidth + 4)

@@ -10,7 +10,9 @@ final class ExplorerLauncher: XCTestCase {
     func testLaunchWhenAsked() throws {
         let env = ProcessInfo.processInfo.environment
         guard let variant = env["VCTUI_LAUNCH"] else { throw XCTSkip("launches the explorer only when VCTUI_LAUNCH is set") }
-        let options = ExplorerOptions(colors: ColorRequest(rawValue: env["VCTUI_COLORS"] ?? "auto") ?? .auto)
+        let options = ExplorerOptions(colors: ColorRequest(rawValue: env["VCTUI_COLORS"] ?? "auto") ?? .auto,
+                                      tour: env["VCTUI_TOUR"] != nil,
+                                      tourDwellSeconds: env["VCTUI_TOUR_DWELL"].flatMap(Double.init) ?? 12)
         let session = try ExplorerSession.seeded(variant: variant, options: options)
         let status = try runExplorer(session: session)
         exit(status)

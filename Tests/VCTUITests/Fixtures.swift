@@ -7,8 +7,9 @@ enum Fixtures {
     static let config = VCMambaConfig(depths: [1, 1, 2, 3], widths: [8, 16, 24, 32], nMamba: 2, numClasses: 10, resolution: 224)
     static let rail = Rail(config: config, inputHeight: 224, inputWidth: 224)
 
+    static let model = try! VCMambaModel(parameters: SeededWeights.parameters(for: config, seed: 1))
+
     static let store: ActivationStore = {
-        let model = try! VCMambaModel(parameters: SeededWeights.parameters(for: config, seed: 1))
         let input = SeededWeights.input(seed: 1, height: 224, width: 224)
         let rec = RecordingObserver(SitePattern("*"))
         let logits = try! model.forward(input, observer: rec)
@@ -22,7 +23,9 @@ enum Fixtures {
     }()
 
     static let info = ExplorerInfo(imageName: "test.png", modelDescription: "seeded small", inputHeight: 224, inputWidth: 224,
-                                   picture: picture, labels: (0..<10).map { "label\($0)" }, colorDepthLabel: "truecolor")
+                                   picture: picture, labels: (0..<10).map { "label\($0)" }, colorDepthLabel: "truecolor", config: config)
+
+    static let lab = MambaLab(model: model, store: store)
 
     /// A state before the forward pass ends.
     static func running(_ w: Int = 120, _ h: Int = 40) -> ExplorerState {
@@ -39,4 +42,13 @@ extension ExplorerState {
     /// Applies events in order.
     func after(_ events: Event...) -> ExplorerState { events.reduce(self, update) }
     func pressing(_ keys: Key...) -> ExplorerState { keys.reduce(self) { update($0, .key($1)) } }
+
+    /// Runs the computations the screen asks for, as the explorer's loop does (synchronously).
+    func computed() -> ExplorerState {
+        var s = self
+        let jobs = jobsToStart(s)
+        s = update(s, .jobsStarted(jobs))
+        for j in jobs { s = update(s, .computed(Fixtures.lab.run(j))) }
+        return s
+    }
 }

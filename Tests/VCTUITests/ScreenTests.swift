@@ -191,9 +191,13 @@ struct TmuxPane {
 
     static var tmuxAvailable: Bool { run(["tmux", "-V"]).status == 0 }
 
-    static func launch(extraEnv: [String: String], width: Int, height: Int, timings: String?) throws -> TmuxPane {
+    /// `subcommand` runs `vcview SUBCOMMAND IMAGE …` (e.g. "tour"); `arguments` are added after the image.
+    static func launch(extraEnv: [String: String], width: Int, height: Int, timings: String?,
+                       subcommand: String? = nil, arguments: [String] = []) throws -> TmuxPane {
         let env = ProcessInfo.processInfo.environment
         var vars = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "VCTUI_LAUNCH": env["VCTUI_SCREEN_MODEL"] ?? "small"]
+        if subcommand == "tour" { vars["VCTUI_TOUR"] = "1" }
+        let extra = arguments.map { " '\($0)'" }.joined()
         if let t = timings { vars["VCVIEW_TIMINGS"] = t }
         for (k, v) in extraEnv { vars[k] = v }
         let command: String
@@ -205,7 +209,8 @@ struct TmuxPane {
             let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let demo = repo.appendingPathComponent("assets/vcmamba-demo.safetensors").path
             let weights = FileManager.default.fileExists(atPath: demo) ? "" : " --weights '\(repo.appendingPathComponent("Tests/Fixtures/checkpoints/official.pth").path)'"
-            command = "'\(vcview)' '\(repo.appendingPathComponent("assets/images/chelsea.png").path)'\(weights)"
+            let sub = subcommand.map { " \($0)" } ?? ""
+            command = "'\(vcview)'\(sub) '\(repo.appendingPathComponent("assets/images/chelsea.png").path)'\(weights)\(extra)"
         } else {
             let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
             command = "'\(exe)' VCTUITests.ExplorerLauncher/testLaunchWhenAsked"
@@ -245,6 +250,43 @@ struct TmuxPane {
             if let r = line.range(of: needle) { return (line.unicodeScalars.distance(from: line.unicodeScalars.startIndex, to: r.lowerBound), row) }
         }
         return nil
+    }
+
+    /// Screen cells whose background is the 256-colour `code` (from `capture(escapes: true)`):
+    /// (column, row) pairs, 0-based. Follows SGR 48;5;N, 49 and 0 as tmux writes them.
+    static func cells(withBackground code: Int, in escaped: String) -> [(x: Int, y: Int)] {
+        var out: [(x: Int, y: Int)] = []
+        var bg: Int? = nil, x = 0, y = 0
+        let s = Array(escaped.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            if s[i] == "\u{1B}", i + 1 < s.count, s[i + 1] == "[" {
+                var j = i + 2, params = ""
+                while j < s.count, !(("@"..."~").contains(s[j])) { params.unicodeScalars.append(s[j]); j += 1 }
+                if j < s.count, s[j] == "m" {
+                    let p = params.split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+                    var k = 0
+                    while k < p.count {
+                        switch p[k] {
+                        case 0, 49: bg = nil
+                        case 48 where k + 2 < p.count && p[k + 1] == 5: bg = p[k + 2]; k += 2
+                        case 38 where k + 2 < p.count && p[k + 1] == 5: k += 2
+                        case 38, 48: k += 4   // 2;r;g;b
+                        default: break
+                        }
+                        k += 1
+                    }
+                }
+                i = j + 1
+                continue
+            }
+            if s[i] == "\n" { y += 1; x = 0 } else {
+                if bg == code { out.append((x, y)) }
+                x += 1
+            }
+            i += 1
+        }
+        return out
     }
 
     func resize(_ w: Int, _ h: Int) { _ = TmuxPane.run(["tmux", "-L", socket, "resize-window", "-x", "\(w)", "-y", "\(h)"]) }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import VCEngine
+import VCTUI
+
+/// `vcview tour [IMAGE]`: a guided lesson over the model, in the explorer.
+struct Tour: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A guided tour of VCMamba on a photo: from preprocessing to the prediction, with narration.",
+        discussion: """
+        About ten steps: input and preprocessing, the stem, local features in stages 1-3, the hand-over \
+        to Mamba, the four scans, hidden states, implicit attention, direction shares, the class activation \
+        map, the prediction and a live ablation. Space or the arrow keys advance, b goes back, a autoplays \
+        (presenter mode), q quits.
+        """)
+
+    @Argument(help: "A JPEG or PNG photo (the bundled assets/images/chelsea.png when absent).") var image: String?
+    @Option(help: "Checkpoint (.pth or .safetensors); the bundled demo model when absent.") var weights: String?
+    @Flag(help: "Use the EMA weights (model_ema) of a training checkpoint.") var ema = false
+    @Option(help: "Input side after the eval transform.") var size = 224
+    @Option(help: "Colour depth: auto, truecolor, 256, 16 or none (NO_COLOR is honoured too).") var colors = "auto"
+    @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
+    @Flag(help: "Start in presenter mode: the next step comes by itself.") var autoplay = false
+    @Option(help: "Seconds per step in presenter mode.") var dwell: Double = 12
+
+    func run() throws {
+        var status: Int32 = 0
+        try runReportingErrors {
+            guard let request = ColorRequest(rawValue: colors) else {
+                throw UserError("--colors must be auto, truecolor, 256, 16 or none, got \(colors)")
+            }
+            guard dwell >= 1 && dwell <= 600 else { throw UserError("--dwell must be between 1 and 600 seconds, got \(dwell)") }
+            let loaded = try LoadedModel.load(weights: weights, ema: ema)
+            let path = image ?? Assets.path("images/chelsea.png")
+            let input = try PreparedInput.make(image: path, inputTensor: nil, size: size)
+            let picture = input.cropped.map { Picture(width: $0.width, height: $0.height, rgb: $0.pixels) }
+            let session = ExplorerSession(
+                model: loaded.model, input: input.tensor, picture: picture,
+                labels: loaded.labels.isEmpty ? nil : loaded.labels,
+                imageName: (path as NSString).lastPathComponent,
+                modelDescription: loaded.summary,
+                options: ExplorerOptions(colors: request, mouse: !noMouse,
+                                         timingsPath: ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"],
+                                         tour: true, tourAutoplay: autoplay, tourDwellSeconds: dwell))
+            do { status = try runExplorer(session: session) }
+            catch { throw UserError("\(error)") }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

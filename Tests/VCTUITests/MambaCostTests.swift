@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+import XCTest
+import VCEngine
+@testable import VCTUI
+
+/// What each Mamba computation costs: attention of one token, the parity residual, an ablation
+/// (stage 4 and the head), the CAM, and drawing each view. Prints a table; runs on the seeded
+/// small model always, and on a seeded published variant when VCTUI_COST_VARIANT=S|M|B is set.
+final class MambaCostTests: XCTestCase {
+    func testCostsOnTheSmallModel() throws { try measureCosts(config: Fixtures.config, name: "seeded small (depths 1-1-2-3, widths 8-32)") }
+
+    func testCostsOnAPublishedVariant() throws {
+        guard let v = ProcessInfo.processInfo.environment["VCTUI_COST_VARIANT"], var c = VCMambaConfig.preset(v) else {
+            throw XCTSkip("set VCTUI_COST_VARIANT=S|M|B to time a published variant")
+        }
+        c.numClasses = 1000
+        let size = Int(ProcessInfo.processInfo.environment["VCTUI_COST_SIZE"] ?? "224") ?? 224
+        try measureCosts(config: c, name: "seeded VCMamba-\(v.uppercased())", size: size)
+    }
+
+    func ms(_ body: () -> Void) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+    }
+
+    func measureCosts(config: VCMambaConfig, name: String, size: Int = 224) throws {
+        let model = try VCMambaModel(parameters: SeededWeights.parameters(for: config, seed: 1))
+        let input = SeededWeights.input(seed: 1, height: size, width: size)
+        let rail = Rail(config: model.config, inputHeight: size, inputWidth: size)
+        let rec = RecordingObserver(SitePattern("*"))
+        var logits: Tensor!
+        let forward = ms { logits = try! model.forward(input, observer: rec) }
+        var store: ActivationStore!
+        let storeMs = ms { store = ActivationStore(order: rec.order, tensors: rec.tensors, rail: rail, logits: logits) }
+        let lab = MambaLab(model: model, store: store)
+        let l = try XCTUnwrap(store.mamba.first)
+        var rows: [(String, Double)] = [("forward pass (all sites recorded)", forward), ("activation store", storeMs)]
+        func job(_ label: String, _ j: MambaJob) {
+            let r = lab.run(j)
+            if case .failure(let e) = r.output { XCTFail("\(label): \(e)") }
+            rows.append((label, r.milliseconds))
+        }
+        job("attention map, token at the centre (mean over E)", .attention(layer: 0, row: l.height / 2, col: l.width / 2, channel: nil))
+        job("attention map, last token (mean over E)", .attention(layer: 0, row: l.height - 1, col: l.width - 1, channel: nil))
+        job("attention map, one channel", .attention(layer: 0, row: l.height / 2, col: l.width / 2, channel: 0))
+        job("parity residual: y rebuilt from α, 4 scans", .residual(layer: 0))
+        job("ablation: scan 1 off (stage 4 + head)", .ablation(AblationKey(enabled: [false, true, true, true])))
+        job("ablation: raster scan (stage 4 + head)", .ablation(AblationKey(raster: true)))
+        job("ablation: direction_Bs = 0 (stage 4 + head)", .ablation(AblationKey(zeroDirectionBs: true)))
+        job("CAM, top class", .cam(classIndex: store.top(1)[0].index))
+        // Drawing each view (pure `view`, 120×40), results in the cache.
+        let info = ExplorerInfo(imageName: "seeded", modelDescription: name, inputHeight: size, inputWidth: size,
+                                picture: Picture(normalisedInput: input), config: model.config)
+        var s = update(ExplorerState(info: info, rail: rail, size: Size(width: 120, height: 40)), .forwardDone(store, milliseconds: forward))
+        s = s.pressing(.char("m"))
+        for p in MambaPanel.allCases {
+            var done = s
+            for j in jobsToStart(done) { done = update(done, .computed(lab.run(j))) }
+            _ = view(done)
+            rows.append(("draw the \(p.title) view (debug build of VCTUI)", ms { _ = view(done) }))
+            s = s.pressing(.char("v"))
+        }
+        print("\nMamba computations on \(name) at \(size)×\(size): grid \(l.height)×\(l.width), E \(l.inner), N \(l.state)")
+        for (label, t) in rows { print("  " + label.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: " %9.2f ms", t)) }
+    }
+}
