@@ -24,27 +24,13 @@ struct Tour: ParsableCommand {
     @Option(help: "Seconds per step in presenter mode.") var dwell: Double = 12
 
     func run() throws {
-        var status: Int32 = 0
-        try runReportingErrors {
-            guard let request = ColorRequest(rawValue: colors) else {
-                throw UserError("--colors must be auto, truecolor, 256, 16 or none, got \(colors)")
-            }
-            guard dwell >= 1 && dwell <= 600 else { throw UserError("--dwell must be between 1 and 600 seconds, got \(dwell)") }
-            let loaded = try LoadedModel.load(weights: weights, ema: ema)
-            let path = image ?? Assets.path("images/chelsea.png")
-            let input = try PreparedInput.make(image: path, inputTensor: nil, size: size)
-            let picture = input.cropped.map { Picture(width: $0.width, height: $0.height, rgb: $0.pixels) }
-            let session = ExplorerSession(
-                model: loaded.model, input: input.tensor, picture: picture,
-                labels: loaded.labels.isEmpty ? nil : loaded.labels,
-                imageName: (path as NSString).lastPathComponent,
-                modelDescription: loaded.summary,
-                options: ExplorerOptions(colors: request, mouse: !noMouse,
-                                         timingsPath: ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"],
-                                         tour: true, tourAutoplay: autoplay, tourDwellSeconds: dwell))
-            do { status = try runExplorer(session: session) }
-            catch { throw UserError("\(error)") }
+        if !(dwell >= 1 && dwell <= 600) {
+            try runReportingErrors { throw UserError("--dwell must be between 1 and 600 seconds, got \(dwell)") }
         }
-        if status != 0 { throw ExitCode(status) }
+        try ExplorerLaunch.run(image: image, weights: weights, ema: ema, size: size, colors: colors, mouse: !noMouse) { options in
+            options.tour = true
+            options.tourAutoplay = autoplay
+            options.tourDwellSeconds = dwell
+        }
     }
 }

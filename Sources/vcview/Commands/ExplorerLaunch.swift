@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import VCTUI
+
+/// What `vcview IMAGE` and `vcview tour` share: load the model and the photo, open the explorer,
+/// and turn its exit status into the process's.
+enum ExplorerLaunch {
+    static func run(image: String?, weights: String?, ema: Bool, size: Int, colors: String,
+                    mouse: Bool, configure: (inout ExplorerOptions) -> Void = { _ in }) throws {
+        var status: Int32 = 0
+        try runReportingErrors {
+            guard let request = ColorRequest(rawValue: colors) else {
+                throw UserError("--colors must be auto, truecolor, 256, 16 or none, got \(colors)")
+            }
+            let loaded = try LoadedModel.load(weights: weights, ema: ema)
+            let path = image ?? Assets.path("images/chelsea.png")
+            let input = try PreparedInput.make(image: path, inputTensor: nil, size: size)
+            let picture = input.cropped.map { Picture(width: $0.width, height: $0.height, rgb: $0.pixels) }
+            var options = ExplorerOptions(colors: request, mouse: mouse,
+                                          timingsPath: ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"])
+            configure(&options)
+            let session = ExplorerSession(
+                model: loaded.model, input: input.tensor, picture: picture,
+                labels: loaded.labels.isEmpty ? nil : loaded.labels,
+                imageName: (path as NSString).lastPathComponent,
+                modelDescription: loaded.summary, options: options)
+            do { status = try runExplorer(session: session) }
+            catch { throw UserError("\(error)") }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
