@@ -204,7 +204,7 @@ extension Exporter {
         let fig = Figure(
             title: "\(imageName) · \(site) · channel \(c)",
             subtitle: ["\(describe(site)) · channel \(c) of \(maps.channels) · \(maps.height)×\(maps.width) map drawn ×\(k)",
-                       "channel: min \(formatValue(cs.min)) at \(minAt) · max \(formatValue(cs.max)) at \(maxAt) · mean \(formatValue(cs.mean)) · std \(formatValue(cs.std))",
+                       "channel: min \(formatValue(cs.min)) at (\(minAt[0]),\(minAt[1])) · max \(formatValue(cs.max)) at (\(maxAt[0]),\(maxAt[1])) · mean \(formatValue(cs.mean)) · std \(formatValue(cs.std))",
                        modelLine()],
             body: body, bar: bar(cmap, o, choice), legend: nil)
         var fields = commonFields(site: site, shape: t.shape, stats: cs, cmap: cmap, o: o, choice: choice, upscale: k)
@@ -247,7 +247,10 @@ extension Exporter {
                          subtitle: extraSubtitle + ["values: min \(formatValue(all.min)) · max \(formatValue(all.max)) · \(h)×\(w) grid drawn ×\(k) · \(modelLine())"],
                          body: body, bar: bar(cmap, o, choice), legend: nil)
         var fields = commonFields(site: site, shape: [4, h, w], stats: all, cmap: cmap, o: o, choice: choice, upscale: k)
-        if let m = mark { fields.append(("token", .ints([m.row, m.col]))) }
+        if let m = mark {
+            fields += [("quantity", .string("implicit attention α, mean over channels; NaN where the scan has not read the token yet")),
+                       ("token", .ints([m.row, m.col]))]
+        }
         return finish(fig, fileSite: fileSite, viewName: viewName, kind: kind, site: site, fields: fields,
                       tiles: tiles, tileRects: rects, raw: ([4, h, w], values))
     }
@@ -358,7 +361,7 @@ extension Exporter {
         let p = row * w + col
         for d in 0..<4 { for s in 0..<l where tr.orders.inverse[d][s] > tr.orders.inverse[d][p] { values[d * l + s] = .nan } }
         return renderDirectionPanels(
-            site: "\(layer) (implicit attention)", title: "\(imageName) · \(layer) · attention of token (\(row),\(col))",
+            site: layer, title: "\(imageName) · \(layer) · attention of token (\(row),\(col))",
             what: "the four maps", values: values, h: h, w: w, o: o, recorded: false,
             fileSite: layer, viewName: "attention-r\(row)-c\(col)", kind: "attention",
             extraSubtitle: ["implicit attention α of token (\(row),\(col)) (red box) over the tokens each scan has read, mean over E channels",
@@ -403,7 +406,7 @@ extension Exporter {
                        "values: min \(formatValue(st.min)) · max \(formatValue(st.max)) · \(h)×\(w) grid drawn at \(pw)×\(ph) · \(modelLine())"],
             body: body, bar: bar(cmap, o, choice), legend: nil)
         var fields = commonFields(site: "norm", shape: [h, w], stats: st, cmap: cmap, o: o, choice: choice, upscale: nil)
-        fields += [("class", .int(classIndex)), ("label", .string(source.label(classIndex))),
+        fields += [("quantity", .string("class activation map w·z_p from the norm site (exact)")), ("class", .int(classIndex)), ("label", .string(source.label(classIndex))),
                    ("probability", .double(Double(prob))), ("rank", rank.map { .int($0) } ?? .null),
                    ("logit", .float(logit)), ("bias", .float(cam.bias)), ("overlay_alpha", .double(0.5))]
         let panels: JSONValue = .array((0..<3).map { i in
