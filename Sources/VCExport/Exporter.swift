@@ -23,7 +23,7 @@ public struct ExportOptions: Sendable, Equatable {
     public var compressionLevel: Int
 
     public init(colormap: Colormap? = nil, scope: ScaleScope = .block, sort: SortKey = .index, upscale: Int? = nil,
-                raw: Bool = false, sidecars: Bool = true, compressionLevel: Int = 6) {
+                raw: Bool = false, sidecars: Bool = true, compressionLevel: Int = 1) {
         self.colormap = colormap; self.scope = scope; self.sort = sort; self.upscale = upscale
         self.raw = raw; self.sidecars = sidecars; self.compressionLevel = compressionLevel
     }
