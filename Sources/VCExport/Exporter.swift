@@ -44,11 +44,11 @@ public struct ExportProgress: Sendable {
 ///     let paths = try exporter.export(view: .channels(site: "network.4.11"), to: "out")      // the TUI's `e`
 ///     let all = try exporter.export(views: exporter.allViews(), to: "out")                  // the TUI's `E`
 ///
-/// Statistics, the global range and Mamba traces are computed once and kept; an `Exporter` may be
-/// used from any one thread at a time (calls are serialised by a lock).
+/// Statistics, the global range and Mamba traces are computed once and kept. Calls are serialised
+/// by a lock, so one `Exporter` may be shared between threads (e.g. the TUI's loop and a queue).
 public final class Exporter: @unchecked Sendable {
     public let source: ExportSource
-    private let lock = NSLock()
+    let lock = NSLock()
     private var mapsCache: [String: ChannelMaps] = [:]
     private var statsCache: [String: (channels: [ChannelStats], all: ChannelStats)] = [:]
     private var globalCache: ChannelStats?
