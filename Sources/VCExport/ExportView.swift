@@ -87,7 +87,6 @@ extension Exporter {
     /// The concrete views a `--views` list names, in the order given, without duplicates.
     /// `topK` is the number of classes `cam` covers.
     public func views(_ selectors: [String], topK: Int = 3) throws -> [ExportView] {
-        lock.lock(); defer { lock.unlock() }
         var out: [ExportView] = [], seen = Set<ExportView>()
         func add(_ v: [ExportView]) { for x in v where seen.insert(x).inserted { out.append(x) } }
         for sel in selectors.flatMap(ViewSelector.split) { add(try views(selector: sel, topK: topK)) }

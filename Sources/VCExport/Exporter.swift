@@ -44,19 +44,27 @@ public struct ExportProgress: Sendable {
 ///     let paths = try exporter.export(view: .channels(site: "network.4.11"), to: "out")      // the TUI's `e`
 ///     let all = try exporter.export(views: exporter.allViews(), to: "out")                  // the TUI's `E`
 ///
-/// Statistics, the global range and Mamba traces are computed once and kept. Calls are serialised
-/// by a lock, so one `Exporter` may be shared between threads (e.g. the TUI's loop and a queue).
+/// Statistics, the global range and Mamba traces are computed once and kept (behind a lock), so
+/// one `Exporter` may be shared between threads; `export(views:)` draws and encodes several views
+/// at once. Each file depends only on its view, so the output is the same whatever the order.
 public final class Exporter: @unchecked Sendable {
     public let source: ExportSource
-    let lock = NSLock()
+    private let lock = NSLock()
     private var mapsCache: [String: ChannelMaps] = [:]
     private var statsCache: [String: (channels: [ChannelStats], all: ChannelStats)] = [:]
     private var globalCache: ChannelStats?
     private var traceCache: [String: MambaTrace] = [:]
-    /// Characters drawn without a glyph so far (shown as boxes); tests keep this empty.
-    var missingGlyphs: Set<Character> = []
+    private var missing: Set<Character> = []
 
     public init(source: ExportSource) { self.source = source }
+
+    /// Characters drawn without a glyph so far (shown as boxes); tests keep this empty.
+    var missingGlyphs: Set<Character> { locked { missing } }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock(); defer { lock.unlock() }
+        return try body()
+    }
 
     // MARK: Public API
 
@@ -64,27 +72,59 @@ public final class Exporter: @unchecked Sendable {
     /// first, each followed by its sidecar (and `.npy` with `raw`).
     @discardableResult
     public func export(view: ExportView, to directory: String, options: ExportOptions = ExportOptions()) throws -> [String] {
-        lock.lock(); defer { lock.unlock() }
         try makeDirectory(directory)
         var paths: [String] = []
         for r in try render(view, options) {
-            missingGlyphs.formUnion(r.canvas.uncoveredCharacters)
+            locked { missing.formUnion(r.canvas.uncoveredCharacters) }
             paths += try write(r, directory: directory, options: options)
         }
         return paths
     }
 
-    /// Writes several views in order, reporting progress after each; returns every path written.
+    /// Writes several views, `threads` at a time (default: one per core), reporting progress after
+    /// each (serially, in completion order); returns every path written, in the order of `views`.
+    /// On failure the first failing view's error (in the order of `views`) is thrown.
     @discardableResult
     public func export(views: [ExportView], to directory: String, options: ExportOptions = ExportOptions(),
-                       progress: ((ExportProgress) -> Void)? = nil) throws -> [String] {
-        var all: [String] = []
-        for (i, v) in views.enumerated() {
-            let files = try export(view: v, to: directory, options: options)
-            all += files
-            progress?(ExportProgress(done: i + 1, total: views.count, view: v, files: files))
+                       threads: Int? = nil, progress: ((ExportProgress) -> Void)? = nil) throws -> [String] {
+        try makeDirectory(directory)
+        let batch = Batch(count: views.count, progress: progress)
+        let workers = max(1, min(views.count, threads ?? ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = batch.take() {
+                batch.finish(i, views[i], Result { try export(view: views[i], to: directory, options: options) })
+            }
         }
+        var all: [String] = []
+        for r in batch.results { all += try r!.get() }
         return all
+    }
+
+    /// The shared state of a multi-view export: the next view to take, the results, progress.
+    private final class Batch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0, done = 0
+        private(set) var results: [Result<[String], Error>?]
+        private let progress: ((ExportProgress) -> Void)?
+
+        init(count: Int, progress: ((ExportProgress) -> Void)?) {
+            results = Array(repeating: nil, count: count)
+            self.progress = progress
+        }
+
+        func take() -> Int? {
+            lock.lock(); defer { lock.unlock() }
+            guard next < results.count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func finish(_ i: Int, _ view: ExportView, _ r: Result<[String], Error>) {
+            lock.lock(); defer { lock.unlock() }
+            results[i] = r
+            done += 1
+            if case .success(let files) = r { progress?(ExportProgress(done: done, total: results.count, view: view, files: files)) }
+        }
     }
 
     /// The PNG file names a view writes, without writing anything (for messages and tests).
@@ -198,33 +238,33 @@ public final class Exporter: @unchecked Sendable {
     /// The site's values as maps: (1, C, H, W) and (1, L, F) as on screen; (K, h, w) and
     /// (4, N, h, w) Mamba quantities as K (4·N) maps; anything else as one wrapped map.
     func mapsFor(_ site: String) -> ChannelMaps {
-        if let m = mapsCache[site] { return m }
+        if let m = locked({ mapsCache[site] }) { return m }
         guard var t = source.tensors[site] else { return ChannelMaps(Tensor(zeros: [1, 0, 0, 0])) }
         let s = t.shape
         if s.count == 3 && s[0] != 1 { t = Tensor(shape: [1] + s, data: t.data) }
         if s.count == 4 && s[0] != 1 { t = Tensor(shape: [1, s[0] * s[1], s[2], s[3]], data: t.data) }
         let m = ChannelMaps(t, grid: source.grid)
-        mapsCache[site] = m
+        locked { mapsCache[site] = m }
         return m
     }
 
     /// Per-channel statistics and their union, as the TUI computes them.
     func stats(_ site: String) -> (channels: [ChannelStats], all: ChannelStats) {
-        if let s = statsCache[site] { return s }
+        if let s = locked({ statsCache[site] }) { return s }
         let ch = mapsFor(site).channelStats()
         let s = (ch, ChannelStats.merged(ch))
-        statsCache[site] = s
+        locked { statsCache[site] = s }
         return s
     }
 
     /// Over every recorded activation: the `global` scope, the same set as the TUI's.
     var global: ChannelStats {
-        if let g = globalCache { return g }
+        if let g = locked({ globalCache }) { return g }
         let g = ChannelStats.merged(source.order.compactMap { name -> ChannelStats? in
             guard let t = source.tensors[name], t.count > 0 else { return nil }
             return t.data.withUnsafeBufferPointer { ChannelStats(buffer: $0) }
         })
-        globalCache = g
+        locked { globalCache = g }
         return g
     }
 
@@ -233,7 +273,7 @@ public final class Exporter: @unchecked Sendable {
     }
 
     func trace(_ layer: String) throws -> MambaTrace {
-        if let t = traceCache[layer] { return t }
+        if let t = locked({ traceCache[layer] }) { return t }
         let rec = RecordingObserver(SitePattern("*"))
         for s in VCMambaModel.traceSites(layer) {
             guard let t = source.tensors[s] else { throw ExportError("site \(s) was not recorded; the attention view needs it") }
@@ -241,7 +281,7 @@ public final class Exporter: @unchecked Sendable {
         }
         let t: MambaTrace
         do { t = try source.model.trace(layer: layer, from: rec) } catch let e as ModelError { throw ExportError(e.description) }
-        traceCache[layer] = t
+        locked { traceCache[layer] = t }
         return t
     }
 

@@ -303,7 +303,7 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual((w.sidecar["image"] as? [String: Any])?["sha256"] as? String, nil)
     }
 
-    /// Every view of the tiny model, twice: byte-identical files, in seconds.
+    /// Every view of the tiny model, twice (serially, then on 3 threads): byte-identical files, in seconds.
     func testAllViewsTwiceAreByteIdentical() throws {
         var listings: [[String: Data]] = []
         for run in 0..<2 {
@@ -312,13 +312,13 @@ final class ExportTests: XCTestCase {
             let ex = Exporter(source: TinyRun.source)
             let views = ex.allViews()
             var reported = 0
-            let paths = try ex.export(views: views, to: dir, options: ExportOptions(raw: true)) { p in
+            let paths = try ex.export(views: views, to: dir, options: ExportOptions(raw: true), threads: run == 0 ? 1 : 3) { p in
                 reported += 1
                 XCTAssertEqual(p.done, reported); XCTAssertEqual(p.total, views.count)
             }
             let seconds = Date().timeIntervalSince(start)
             XCTAssertLessThan(seconds, 30, "all views of the tiny model")
-            print("all views of the tiny model: \(views.count) views, \(paths.filter { $0.hasSuffix(".png") }.count) PNGs in \(String(format: "%.2f", seconds)) s")
+            print("all views of the tiny model (\(run == 0 ? 1 : 3) threads): \(views.count) views, \(paths.filter { $0.hasSuffix(".png") }.count) PNGs in \(String(format: "%.2f", seconds)) s")
             XCTAssertEqual(reported, views.count)
             XCTAssertTrue(ex.missingGlyphs.isEmpty, "characters without a glyph: \(ex.missingGlyphs)")
             let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()

@@ -39,6 +39,7 @@ struct Export: ParsableCommand {
     @Option(help: "Classes for the cam view.") var topk = 3
     @Option(help: "Channel order of sheets: index, mean, max or variance.") var sort = "index"
     @Flag(help: "Also write each view's tensor as float32 .npy.") var raw = false
+    @Option(help: "Views drawn at once (default: one per core).") var threads: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func run() throws {
@@ -65,7 +66,7 @@ struct Export: ParsableCommand {
             catch let e as ExportError { throw UserError(e.description) }
             var written: [String] = []
             do {
-                written = try exporter.export(views: selected, to: out, options: options) { p in
+                written = try exporter.export(views: selected, to: out, options: options, threads: threads) { p in
                     progress.update(done: p.done, total: p.total, label: p.view.description)
                 }
             } catch let e as ExportError {
@@ -96,6 +97,7 @@ struct Export: ParsableCommand {
             o.upscale = u
         }
         guard topk >= 1 else { throw UserError("--topk must be at least 1") }
+        if let t = threads, t < 1 { throw UserError("--threads must be at least 1, got \(t)") }
         o.raw = raw
         return o
     }
