@@ -17,8 +17,8 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
     /// curves over the scan steps, and per-state maps.
     case hidden(layer: String)
     /// Implicit attention of the token at (row, col) of the stage-4 grid over the tokens each
-    /// scan has read, in a Mamba layer.
-    case attention(layer: String, row: Int, col: Int)
+    /// scan has read, in a Mamba layer: the mean over the E channels, or one channel.
+    case attention(layer: String, row: Int, col: Int, channel: Int? = nil)
     /// Class activation map of a class, and its overlay on the input picture.
     case cam(classIndex: Int)
 
@@ -29,7 +29,7 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
         case .scans: return "scan orders"
         case .scanFrames: return "scan frames"
         case .hidden(let l): return "hidden states of \(l)"
-        case .attention(let l, let r, let c): return "attention of (\(r), \(c)) in \(l)"
+        case .attention(let l, let r, let c, let ch): return "attention of (\(r), \(c))\(ch.map { " channel \($0)" } ?? "") in \(l)"
         case .cam(let i): return "CAM of class \(i)"
         }
     }
@@ -39,7 +39,7 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .channels(let s), .channel(let s, _): return s
         case .scans, .scanFrames: return "network.6"
-        case .hidden(let l), .attention(let l, _, _): return l
+        case .hidden(let l), .attention(let l, _, _, _): return l
         case .cam: return "head"
         }
     }

@@ -33,12 +33,15 @@ extension Exporter {
             return try (0..<(h * w)).map { try renderScans(o, step: $0) }
         case .hidden(let layer):
             return [try renderHiddenMaps(layer, o), try renderHiddenCurves(layer, o), try renderHiddenStates(layer, o)]
-        case .attention(let layer, let r, let c): return [try renderAttention(layer, row: r, col: c, o)]
+        case .attention(let layer, let r, let c, let ch): return [try renderAttention(layer, row: r, col: c, channel: ch, o)]
         case .cam(let i): return [try renderCAM(i, o)]
         }
     }
 
     // MARK: Shared pieces
+
+    /// The CAM overlay's opacity, 141/256 ≈ 0.55 as on screen.
+    static let overlayAlpha = 141
 
     var imageName: String { source.provenance.imageName }
 
@@ -144,9 +147,13 @@ extension Exporter {
         let t = try tensor(site, for: "its channel sheet")
         let maps = mapsFor(site), st = stats(site)
         guard maps.channels > 0, maps.pixelsPerMap > 0 else { throw ExportError("\(site) is empty") }
-        let cmap = colormap(o, signed: st.all.isSigned)
+        // As on screen: decay maps in magma; direction shares are fractions, on a fixed 0…1 scale.
+        let cmap = o.colormap ?? (site.hasSuffix(".decay") ? .magma : colormap(o, signed: st.all.isSigned))
         let sym = cmap.isDiverging
-        let choice = choose(o, block: st.all, symmetric: sym, what: "all channels of \(site)", recorded: true)
+        var choice = choose(o, block: st.all, symmetric: sym, what: "all channels of \(site)", recorded: true)
+        if site.hasSuffix(".dir_share") && o.scope == .block && !sym {
+            choice.scale = HeatmapScale(lo: 0, hi: 1); choice.from = "shares (fractions of |y|, fixed)"
+        }
         let order = o.sort.order(st.channels)
         let k = max(1, o.upscale ?? max(1, 112 / max(maps.height, maps.width)))
         let name: (Int) -> String = { c in
@@ -219,12 +226,12 @@ extension Exporter {
     /// Four maps (one per scan direction) of a (4, h, w) tensor, in a row.
     func renderDirectionPanels(site: String, title: String, what: String, values: [Float], h: Int, w: Int,
                                o: ExportOptions, recorded: Bool, fileSite: String, viewName: String, kind: String,
-                               extraSubtitle: [String], mark: (row: Int, col: Int)?) -> Rendered {
+                               defaultColormap: Colormap? = nil, extraSubtitle: [String], mark: (row: Int, col: Int)?) -> Rendered {
         let l = h * w
         let orders = ScanOrders(height: h, width: w)
         let per = (0..<4).map { d in values[(d * l)..<((d + 1) * l)].withContiguousStorageIfAvailable { ChannelStats(buffer: $0) } ?? ChannelStats(values[(d * l)..<((d + 1) * l)]) }
         let all = ChannelStats.merged(per)
-        let cmap = colormap(o, signed: all.isSigned)
+        let cmap = o.colormap ?? defaultColormap ?? colormap(o, signed: all.isSigned)
         let sym = cmap.isDiverging
         let choice = choose(o, block: all, symmetric: sym, what: what, recorded: recorded)
         let k = max(1, o.upscale ?? max(1, 224 / max(h, w)))
@@ -248,7 +255,7 @@ extension Exporter {
                          body: body, bar: bar(cmap, o, choice), legend: nil)
         var fields = commonFields(site: site, shape: [4, h, w], stats: all, cmap: cmap, o: o, choice: choice, upscale: k)
         if let m = mark {
-            fields += [("quantity", .string("implicit attention α, mean over channels; NaN where the scan has not read the token yet")),
+            fields += [("quantity", .string("implicit attention α; NaN where the scan has not read the token yet")),
                        ("token", .ints([m.row, m.col]))]
         }
         return finish(fig, fileSite: fileSite, viewName: viewName, kind: kind, site: site, fields: fields,
@@ -353,18 +360,21 @@ extension Exporter {
 
     // MARK: Implicit attention
 
-    func renderAttention(_ layer: String, row: Int, col: Int, _ o: ExportOptions) throws -> Rendered {
+    func renderAttention(_ layer: String, row: Int, col: Int, channel: Int?, _ o: ExportOptions) throws -> Rendered {
         let tr = try trace(layer)
         let h = tr.height, w = tr.width, l = h * w
         guard row >= 0 && row < h && col >= 0 && col < w else { throw ExportError("token (\(row), \(col)) is outside the \(h)×\(w) grid") }
-        var values = tr.attentionMap(row: row, col: col).data
+        if let c = channel, c < 0 || c >= tr.inner { throw ExportError("channel \(c) is outside 0…\(tr.inner - 1) (E = \(tr.inner))") }
+        var values = tr.attentionMap(row: row, col: col, channel: channel).data
+        let over = channel.map { "channel \($0) of E = \(tr.inner)" } ?? "mean over E = \(tr.inner) channels"
         let p = row * w + col
         for d in 0..<4 { for s in 0..<l where tr.orders.inverse[d][s] > tr.orders.inverse[d][p] { values[d * l + s] = .nan } }
         return renderDirectionPanels(
             site: layer, title: "\(imageName) · \(layer) · attention of token (\(row),\(col))",
             what: "the four maps", values: values, h: h, w: w, o: o, recorded: false,
-            fileSite: layer, viewName: "attention-r\(row)-c\(col)", kind: "attention",
-            extraSubtitle: ["implicit attention α of token (\(row),\(col)) (red box) over the tokens each scan has read, mean over E channels",
+            fileSite: layer, viewName: viewName(.attention(layer: layer, row: row, col: col, channel: channel)), kind: "attention",
+            defaultColormap: .diverging,
+            extraSubtitle: ["implicit attention α of token (\(row),\(col)) (red box) over the tokens each scan has read, \(over)",
                             "grey: not read yet by that scan (no attention)"],
             mark: (row, col))
     }
@@ -379,7 +389,7 @@ extension Exporter {
         catch let e as ModelError { throw ExportError(e.description) }
         guard let pic = source.inputPicture else { throw ExportError("the CAM overlay needs the input picture") }
         let st = cam.map.data.withUnsafeBufferPointer { ChannelStats(buffer: $0) }
-        let cmap = colormap(o, signed: st.isSigned)
+        let cmap = o.colormap ?? .diverging          // as on screen: a CAM is a signed share of the logit
         let sym = cmap.isDiverging
         var choice = choose(o, block: st, symmetric: sym, what: "the map", recorded: false)
         if choice.scale == nil { choice.scale = HeatmapScale(st, symmetric: sym); choice.scope = .block; choice.from = "the map" }
@@ -391,9 +401,9 @@ extension Exporter {
         body.drawPicture(rgb: pic.pixels, width: pw, height: ph, x: 0, y: lh, width: pw, height: ph)
         body.text("CAM \(h)×\(w)", x: pw + gap, y: 0, color: Style.ink)
         body.drawHeatmap(hm, x: pw + gap, y: lh, width: pw, height: ph, scale: scale, colormap: cmap, nanColor: Style.nan)
-        body.text("overlay (50%)", x: 2 * (pw + gap), y: 0, color: Style.ink)
+        body.text("overlay (55%)", x: 2 * (pw + gap), y: 0, color: Style.ink)
         body.drawPicture(rgb: pic.pixels, width: pw, height: ph, x: 2 * (pw + gap), y: lh, width: pw, height: ph)
-        body.drawHeatmap(hm, x: 2 * (pw + gap), y: lh, width: pw, height: ph, scale: scale, colormap: cmap, nanColor: Style.nan, alpha: 128)
+        body.drawHeatmap(hm, x: 2 * (pw + gap), y: lh, width: pw, height: ph, scale: scale, colormap: cmap, nanColor: Style.nan, alpha: Exporter.overlayAlpha)
         let logits = source.tensors["logits"]?.data ?? []
         let probs = softmax(logits)
         let prob = classIndex < probs.count ? probs[classIndex] : .nan
@@ -408,7 +418,7 @@ extension Exporter {
         var fields = commonFields(site: "norm", shape: [h, w], stats: st, cmap: cmap, o: o, choice: choice, upscale: nil)
         fields += [("quantity", .string("class activation map w·z_p from the norm site (exact)")), ("class", .int(classIndex)), ("label", .string(source.label(classIndex))),
                    ("probability", .double(Double(prob))), ("rank", rank.map { .int($0) } ?? .null),
-                   ("logit", .float(logit)), ("bias", .float(cam.bias)), ("overlay_alpha", .double(0.5))]
+                   ("logit", .float(logit)), ("bias", .float(cam.bias)), ("overlay_alpha", .double(Double(Exporter.overlayAlpha) / 256))]
         let panels: JSONValue = .array((0..<3).map { i in
             .object([("name", .string(["input", "cam", "overlay"][i])), ("x", .int(Style.margin + i * (pw + gap))),
                      ("width", .int(pw)), ("height", .int(ph))])

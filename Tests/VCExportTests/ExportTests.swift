@@ -180,6 +180,7 @@ final class ExportTests: XCTestCase {
         // Attention: the query token is boxed; tokens a scan has not read are grey.
         let a = try Written(ex.export(view: .attention(layer: layer, row: 2, col: 2), to: dir)[0])
         XCTAssertEqual(a.sidecar["token"] as? [Int], [2, 2])
+        XCTAssertEqual(a.sidecar["colormap"] as? String, "diverging", "attention is signed: diverging, as on screen")
         let k = try XCTUnwrap(a.sidecar["upscale"] as? Int)
         let orders = ScanOrders(height: 5, width: 5)
         for (d, tile) in a.tiles.enumerated() {
@@ -191,6 +192,22 @@ final class ExportTests: XCTestCase {
             }
             XCTAssertEqual(a.pixel(r.x + 2 * k, r.y + 2 * k), RGB8(214, 39, 40), "query box")
         }
+
+        // One channel of the attention: its own file, the trace's numbers.
+        let one = try ex.export(view: .attention(layer: layer, row: 1, col: 3, channel: 7), to: dir, options: ExportOptions(raw: true))
+        XCTAssertTrue(one[0].hasSuffix("__attention-r1-c3-ch7.png"))
+        let alpha = try Npy.read(path: one[2]).values
+        let expected = try ex.trace(layer).attentionMap(row: 1, col: 3, channel: 7).data
+        for i in 0..<alpha.count where !alpha[i].isNaN { XCTAssertEqual(alpha[i], expected[i]) }
+        XCTAssertThrowsError(try ex.export(view: .attention(layer: layer, row: 1, col: 3, channel: 10_000), to: dir))
+
+        // Decay in magma, shares on a fixed 0…1 scale, as on screen.
+        let decay = try Written(ex.export(view: .channels(site: "\(layer).decay"), to: dir)[0])
+        XCTAssertEqual(decay.sidecar["colormap"] as? String, "magma")
+        XCTAssertEqual(decay.tiles.count, 16)
+        let shares = try Written(ex.export(view: .channels(site: "\(layer).dir_share"), to: dir)[0])
+        XCTAssertEqual(number(shares.scale["lo"]), 0); XCTAssertEqual(number(shares.scale["hi"]), 1)
+        XCTAssertEqual(shares.tiles.count, 4)
 
         // Scans: every cell has its step's colour (viridis), start to end.
         let s = try Written(ex.export(view: .scans, to: dir)[0])
@@ -220,7 +237,7 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(ex.missingGlyphs.isEmpty, "characters without a glyph: \(ex.missingGlyphs)")
     }
 
-    /// The CAM overlay is the picture blended half and half with the CAM's colours, at the
+    /// The CAM overlay is the picture blended with the CAM's colours (55 %, as on screen), at the
     /// picture's own resolution.
     func testCAMOverlay() throws {
         let dir = try Paths.scratch("cam")
@@ -246,7 +263,7 @@ final class ExportTests: XCTestCase {
             XCTAssertEqual(w.pixel(xs[0] + x, y0 + y), p)
             let c = Colormap.viridis.lut[Colormap.index(scale.normalised(cam.data[(y / 32) * 5 + x / 32]))]
             XCTAssertEqual(w.pixel(xs[1] + x, y0 + y), c)
-            func mix(_ a: UInt8, _ b: UInt8) -> UInt8 { UInt8((Int(a) * 128 + Int(b) * 128 + 128) >> 8) }
+            func mix(_ a: UInt8, _ b: UInt8) -> UInt8 { UInt8((Int(a) * 141 + Int(b) * 115 + 128) >> 8) }
             XCTAssertEqual(w.pixel(xs[2] + x, y0 + y), RGB8(mix(c.r, p.r), mix(c.g, p.g), mix(c.b, p.b)))
         }
     }
