@@ -15,11 +15,13 @@ struct TileGrid {
     static let labelHeight = PixelFont.lineHeight + 2
     static let gap = 8
 
-    /// Columns for `n` tiles of pitch px × py: a landscape sheet, about 4:3.
+    /// Columns for `n` tiles of pitch px × py: a landscape sheet, about 4:3, and of the column
+    /// counts next to that the one that leaves the fewest empty places in the last row.
     static func columns(_ n: Int, pitchX: Int, pitchY: Int) -> Int {
         guard n > 1 else { return 1 }
-        let c = (Double(n) * Double(pitchY) / Double(pitchX) * 4 / 3).squareRoot().rounded(.up)
-        return max(1, min(n, Int(c)))
+        let c = max(1, min(n, Int((Double(n) * Double(pitchY) / Double(pitchX) * 4 / 3).squareRoot().rounded(.up))))
+        func empty(_ k: Int) -> Int { (n + k - 1) / k * k - n }
+        return [c, c - 1, c + 1].filter { $0 >= 1 && $0 <= n }.min { empty($0) < empty($1) } ?? c
     }
 
     static func draw(_ tiles: [Tile], columns requested: Int?, tileWidth tw: Int, tileHeight th: Int,
