@@ -1,0 +1,218 @@
+import VCEngine
+import VCRender
+
+/// One exportable view: what the TUI shows on one screen, drawn from the tensors at their native
+/// resolution. Some views write several PNGs (`hidden`: maps, curves and per-state maps;
+/// `scanFrames`: one per scan step).
+public enum ExportView: Hashable, Sendable, CustomStringConvertible {
+    /// Every channel of a site as a contact sheet (tiles with channel numbers).
+    case channels(site: String)
+    /// One channel of a site, large.
+    case channel(site: String, channel: Int)
+    /// The four scan orders of the Mamba layers drawn on the stage-4 grid.
+    case scans
+    /// The scan animation: one numbered frame per scan step, all four scans side by side.
+    case scanFrames
+    /// Hidden-state magnitude ‖h_t‖ of a Mamba layer (`network.6.K.mamba`): maps per direction,
+    /// curves over the scan steps, and per-state maps.
+    case hidden(layer: String)
+    /// Implicit attention of the token at (row, col) of the stage-4 grid over the tokens each
+    /// scan has read, in a Mamba layer: the mean over the E channels, or one channel.
+    case attention(layer: String, row: Int, col: Int, channel: Int? = nil)
+    /// Class activation map of a class, and its overlay on the input picture.
+    case cam(classIndex: Int)
+
+    public var description: String {
+        switch self {
+        case .channels(let s): return "channels of \(s)"
+        case .channel(let s, let c): return "channel \(c) of \(s)"
+        case .scans: return "scan orders"
+        case .scanFrames: return "scan frames"
+        case .hidden(let l): return "hidden states of \(l)"
+        case .attention(let l, let r, let c, let ch): return "attention of (\(r), \(c))\(ch.map { " channel \($0)" } ?? "") in \(l)"
+        case .cam(let i): return "CAM of class \(i)"
+        }
+    }
+
+    /// The site named in file names.
+    public var site: String {
+        switch self {
+        case .channels(let s), .channel(let s, _): return s
+        case .scans, .scanFrames: return "network.6"
+        case .hidden(let l), .attention(let l, _, _, _): return l
+        case .cam: return "head"
+        }
+    }
+}
+
+/// The `--views` vocabulary of `vcview export` (docs/export.md):
+///
+///     all              stages, blocks, scans, scan-frames, hidden, decay, shares, attention, cam
+///     stages           channel sheets of the stem and the four stage outputs
+///     blocks           channel sheets of every block output (stem, downsamples, blocks, Mamba layers, head norm)
+///     sites:GLOB       channel sheets of every recorded site matching GLOB (docs/sites.md patterns)
+///     channel:SITE:C   channel C of SITE, large
+///     scans            the four scan orders on the stage-4 grid
+///     scan-frames      the scan animation, one frame per step
+///     hidden[:LAYER]   ‖h_t‖ maps, curves and per-state maps (every Mamba layer, or LAYER)
+///     decay[:LAYER]    exp(Δ·A) per state index (channel sheet of LAYER.decay)
+///     shares[:LAYER]   each direction's share of y (channel sheet of LAYER.dir_share)
+///     attention[:R,C][:LAYER]  implicit attention of token (R, C) (default: the centre token)
+///     cam[:I]          CAM of the top-k classes (--topk), or of class I
+///
+/// LAYER is a Mamba layer, `network.6.K` or `network.6.K.mamba`. A list is comma-separated; the
+/// comma inside `attention:R,C` is understood.
+public enum ViewSelector {
+    public static let names = ["all", "stages", "blocks", "sites:GLOB", "channel:SITE:C", "scans", "scan-frames",
+                               "hidden[:LAYER]", "decay[:LAYER]", "shares[:LAYER]", "attention[:R,C][:LAYER]", "cam[:I]"]
+
+    /// Splits a `--views` list at commas, keeping `attention:R,C` together.
+    public static func split(_ list: String) -> [String] {
+        var out: [String] = []
+        for raw in list.split(separator: ",", omittingEmptySubsequences: true) {
+            let piece = raw.trimmingSpaces()
+            guard !piece.isEmpty else { continue }
+            if let first = piece.first, first.isNumber, let last = out.last, last.hasPrefix("attention:"),
+               !last.dropFirst("attention:".count).contains(",") {
+                out[out.count - 1] = last + "," + piece
+            } else {
+                out.append(piece)
+            }
+        }
+        return out
+    }
+}
+
+extension Exporter {
+    /// The concrete views a `--views` list names, in the order given, without duplicates.
+    /// `topK` is the number of classes `cam` covers.
+    public func views(_ selectors: [String], topK: Int = 3) throws -> [ExportView] {
+        var out: [ExportView] = [], seen = Set<ExportView>()
+        func add(_ v: [ExportView]) { for x in v where seen.insert(x).inserted { out.append(x) } }
+        for sel in selectors.flatMap(ViewSelector.split) { add(try views(selector: sel, topK: topK)) }
+        return out
+    }
+
+    /// Every view of the current image (what the TUI's `E` writes and `--views all` means).
+    public func allViews(topK: Int = 3) -> [ExportView] {
+        (try? views(["all"], topK: topK)) ?? []
+    }
+
+    func views(selector sel: String, topK: Int) throws -> [ExportView] {
+        let parts = sel.split(separator: ":", maxSplits: 1).map(String.init)
+        let name = parts[0], arg = parts.count > 1 ? parts[1] : nil
+        let src = source
+        func noArg() throws { if arg != nil { throw ExportError("--views: \(name) takes no argument (in \(sel))") } }
+        switch name {
+        case "all":
+            try noArg()
+            return ["stages", "blocks", "scans", "scan-frames", "hidden", "decay", "shares", "attention", "cam"]
+                .flatMap { (try? views(selector: $0, topK: topK)) ?? [] }
+        case "stages":
+            try noArg()
+            return (["patch_embed"] + (0..<4).map { "network.\(2 * $0)" }).filter { src.tensors[$0] != nil }.map { .channels(site: $0) }
+        case "blocks":
+            try noArg()
+            return blockSites.map { .channels(site: $0) }
+        case "sites":
+            guard let g = arg, !g.isEmpty else { throw ExportError("--views: sites needs a pattern, e.g. sites:network.6.*.mamba.y.*") }
+            let pattern = SitePattern(g)
+            let hits = src.order.filter { pattern.matches($0) }
+            if hits.isEmpty { throw ExportError("--views: no recorded site matches \(g) (see docs/sites.md)") }
+            return hits.map { .channels(site: $0) }
+        case "channel":
+            guard let a = arg, let colon = a.lastIndex(of: ":"), let c = Int(a[a.index(after: colon)...]) else {
+                throw ExportError("--views: channel needs SITE:C, e.g. channel:network.4.11:17 (got \(sel))")
+            }
+            let site = String(a[..<colon])
+            guard src.tensors[site] != nil else { throw ExportError("--views: no recorded site \(site) (see docs/sites.md)") }
+            let n = mapsFor(site).channels
+            guard c >= 0 && c < n else { throw ExportError("--views: \(site) has channels 0…\(n - 1), not \(c)") }
+            return [.channel(site: site, channel: c)]
+        case "scans":
+            try noArg(); try requireMamba(sel)
+            return [.scans]
+        case "scan-frames":
+            try noArg(); try requireMamba(sel)
+            return [.scanFrames]
+        case "hidden":
+            return try layers(arg, sel).map { .hidden(layer: $0) }
+        case "decay":
+            return try layers(arg, sel).map { .channels(site: "\($0).decay") }.filter { src.tensors[$0.site] != nil }
+        case "shares":
+            return try layers(arg, sel).map { .channels(site: "\($0).dir_share") }.filter { src.tensors[$0.site] != nil }
+        case "attention":
+            guard let (h, w) = src.grid else { throw ExportError("--views: attention needs the stage-4 grid") }
+            var row = h / 2, col = w / 2, layerArg: String? = nil
+            if let a = arg {
+                let bits = a.split(separator: ":", maxSplits: 1).map(String.init)
+                let rc = bits[0].split(separator: ",").map { Int($0.trimmingSpaces()) }
+                if rc.count == 2, let r = rc[0], let c = rc[1] {
+                    row = r; col = c; layerArg = bits.count > 1 ? bits[1] : nil
+                } else if bits.count == 1 && bits[0].hasPrefix("network.") {
+                    layerArg = bits[0]
+                } else {
+                    throw ExportError("--views: attention takes R,C (a token of the \(h)×\(w) grid) and optionally :LAYER, e.g. attention:3,4 (got \(sel))")
+                }
+            }
+            guard row >= 0 && row < h && col >= 0 && col < w else {
+                throw ExportError("--views: token (\(row), \(col)) is outside the \(h)×\(w) stage-4 grid")
+            }
+            return try layers(layerArg, sel).map { .attention(layer: $0, row: row, col: col) }
+        case "cam":
+            guard src.tensors["norm"] != nil, src.tensors["logits"] != nil else { throw ExportError("--views: cam needs the norm and logits sites") }
+            if let a = arg {
+                guard let i = Int(a), i >= 0, i < src.model.config.numClasses else {
+                    throw ExportError("--views: cam:I needs a class index 0…\(src.model.config.numClasses - 1) (got \(sel))")
+                }
+                return [.cam(classIndex: i)]
+            }
+            return topClasses(max(1, topK)).map { .cam(classIndex: $0) }
+        default:
+            throw ExportError("--views: unknown view \(sel); one of \(ViewSelector.names.joined(separator: ", "))")
+        }
+    }
+
+    private func requireMamba(_ sel: String) throws {
+        if source.model.mambaLayers.isEmpty { throw ExportError("--views: \(sel) needs a model with Mamba layers") }
+    }
+
+    /// Mamba layer names (`network.6.K.mamba`) for an optional LAYER argument.
+    private func layers(_ arg: String?, _ sel: String) throws -> [String] {
+        let all = source.model.mambaLayers
+        guard let a = arg else { return all }
+        let name = a.hasSuffix(".mamba") ? a : a + ".mamba"
+        guard all.contains(name) else {
+            throw ExportError("--views: \(a) is not a Mamba layer (this model has \(all.map { String($0.dropLast(".mamba".count)) }.joined(separator: ", ")))")
+        }
+        return [name]
+    }
+
+    /// Block outputs in rail order: stem, per stage the downsample then the blocks, the head norm.
+    var blockSites: [String] {
+        let c = source.model.config
+        var out = ["patch_embed"]
+        for s in 0..<4 {
+            if s > 0 { out.append("network.\(2 * s - 1)") }
+            for b in 0..<c.depths[s] { out.append("network.\(2 * s).\(b)") }
+        }
+        out.append("norm")
+        return out.filter { source.tensors[$0] != nil }
+    }
+
+    /// The `k` most probable classes (ties by index).
+    func topClasses(_ k: Int) -> [Int] {
+        guard let l = source.tensors["logits"] else { return [] }
+        let v = l.data
+        return Array(v.indices.sorted { v[$0] != v[$1] ? v[$0] > v[$1] : $0 < $1 }.prefix(k))
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+/// `vcview export` as a user runs it: the binary `swift build` put beside the test bundle.
+final class CommandLineTests: XCTestCase {
+    static var binary: String? {
+        let bundle = Bundle.main.bundleURL
+        for dir in [bundle, bundle.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("vcview").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let fallback = Paths.repo(".build/debug/vcview")
+        return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
+    }
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    func run(_ args: [String]) throws -> Result {
+        guard let bin = CommandLineTests.binary else { throw XCTSkip("the vcview binary is not built") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tiny(_ out: String, _ extra: [String]) -> [String] {
+        ["export", Paths.photo, "--weights", Paths.tinyWeights, "--size", "160", "--out", out] + extra
+    }
+
+    func testQuietExportWritesFilesAndNothingOnStderr() throws {
+        let dir = try Paths.scratch("cli-quiet")
+        let r = try run(tiny(dir, ["--views", "stages,cam:1", "--views", "attention:0,4", "--quiet", "--raw", "--colormap", "magma", "--scale", "global"]))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertTrue(r.stdout.contains("wrote 8 PNG files (24 files in all) for 8 views"), r.stdout)
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        for n in ["chelsea__patch_embed__channels", "chelsea__network.6__channels", "chelsea__head__cam-class-1",
+                  "chelsea__network.6.2.mamba__attention-r0-c4"] {
+            for ext in ["png", "json", "npy"] { XCTAssertTrue(names.contains("\(n).\(ext)"), "\(n).\(ext)") }
+        }
+        let w = try Written((dir as NSString).appendingPathComponent("chelsea__network.4__channels.png"))
+        XCTAssertEqual(w.sidecar["colormap"] as? String, "magma")
+        XCTAssertEqual(w.scale["scope"] as? String, "global")
+        XCTAssertEqual(w.sidecar["vcview"] as? String, "0.1.0")
+        XCTAssertEqual(w.sidecar["model"] as? String, "custom (10 classes, 0.08M params)", "no path in the sidecar")
+    }
+
+    func testProgressOnStderrAndRepeatRunsIdentical() throws {
+        var listings: [[String: Data]] = []
+        for i in 0..<2 {
+            let dir = try Paths.scratch("cli-repeat\(i)")
+            let r = try run(tiny(dir, ["--views", "scans,hidden,channel:network.2:3"]))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("vcview export: forward pass"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("vcview export: 4/4 views"), r.stderr)
+            var files: [String: Data] = [:]
+            for n in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                files[n] = try Data(contentsOf: URL(fileURLWithPath: (dir as NSString).appendingPathComponent(n)))
+            }
+            XCTAssertEqual(files.keys.filter { $0.hasSuffix(".png") }.count, 1 + 2 * 3 + 1)
+            listings.append(files)
+        }
+        XCTAssertEqual(listings[0], listings[1])
+    }
+
+    func testInputTensorAndErrors() throws {
+        let dir = try Paths.scratch("cli-errors")
+        var r = try run(["export", "--input-tensor", Paths.tinyInput, "--weights", Paths.tinyWeights, "--out", dir, "--views", "cam", "--topk", "1", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir)
+        XCTAssertEqual(written.filter { $0.hasPrefix("input__head__cam-class-") && $0.hasSuffix(".png") }.count, 1, "\(written)")
+        for (args, message) in [(["--views", "bogus"], "unknown view bogus"),
+                                (["--views", "channel:network.2:999"], "has channels 0…15, not 999"),
+                                (["--colormap", "jet"], "--colormap must be"),
+                                (["--scale", "page"], "--scale must be"),
+                                (["--upscale", "0"], "--upscale must be")] {
+            r = try run(tiny(dir, args + ["--quiet"]))
+            XCTAssertEqual(r.status, 1, "\(args)")
+            XCTAssertTrue(r.stderr.hasPrefix("vcview: error: ") && r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        r = try run(["export", "--help"])
+        for name in ["scan-frames", "attention[:R,C][:LAYER]", "channel:SITE:C", "--upscale", "--raw", "--quiet"] {
+            XCTAssertTrue(r.stdout.contains(name), name)
+        }
+    }
+}
