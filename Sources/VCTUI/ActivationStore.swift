@@ -43,6 +43,8 @@ public final class ActivationStore: Sendable {
     public let mamba: [MambaLayerData]
     /// Raw tensors the Mamba computations start from (trace inputs, `network.5`, `norm`), by site.
     public let mambaTensors: [String: Tensor]
+    /// Every recorded tensor by site, for the PNG export (`e`/`E`); shares storage with the maps.
+    public let tensors: [String: Tensor]
 
     public init(order: [String], tensors: [String: Tensor], rail: Rail, logits: Tensor?) {
         var sites: [String: SiteData] = [:]
@@ -66,6 +68,7 @@ public final class ActivationStore: Sendable {
         var raw: [String: Tensor] = [:]
         for name in layers.flatMap(mambaTensorSites) + ["network.5", "norm"] { raw[name] = tensors[name] }
         mambaTensors = raw
+        self.tensors = tensors
     }
 
     /// The index of the Mamba layer whose rail block is `site` (`network.6.K`).

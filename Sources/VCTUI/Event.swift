@@ -32,4 +32,8 @@ public enum Event: Sendable {
     case jobsStarted([MambaJob])
     /// A derived computation finished.
     case computed(MambaResult)
+    /// The run loop handed the pending export to the background.
+    case exportStarted
+    /// An export finished: its one-line report.
+    case exportFinished(String)
 }

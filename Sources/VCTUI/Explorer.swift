@@ -33,6 +33,8 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     var pendingKey: (String, UInt64)? = nil   // the key whose effect is being timed
     var lab: MambaLab? = nil                  // the Mamba computations, once the forward pass is done
     let computeQueue = DispatchQueue(label: "vcview.mamba", qos: .userInitiated)
+    let exportQueue = DispatchQueue(label: "vcview.export", qos: .utility)
+    let exports = ExportRunner(session: session)
     var lastFrame = DispatchTime.now().uptimeNanoseconds
     timings.log("terminal \(screen.termName) depth \(screen.depth.rawValue) size \(state.size.width)x\(state.size.height)")
 
@@ -56,6 +58,18 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
                 state = update(state, .jobsStarted(jobs))
                 for job in jobs { computeQueue.async { queue.post(.computed(lab.run(job))) } }
             }
+        }
+        // e / E: the export runs in the background and reports one line.
+        if let request = state.exportRequest, let store = state.store {
+            let v = state.currentExportView, options = state.exportOptions
+            state = update(state, .exportStarted)
+            exportQueue.async {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let message = exports.run(request, view: v, options: options, store: store)
+                timings.log(String(format: "export_ms %.1f", Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6))
+                queue.post(.exportFinished(message))
+            }
+            dirty = true
         }
         if dirty {
             screen.draw(view(state))

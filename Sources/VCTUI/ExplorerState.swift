@@ -78,6 +78,11 @@ public struct ExplorerState: Sendable {
     public var colormapOverride: Colormap? = nil
     public var scope: ScaleScope = .block
     public var showHelp = false
+    /// `e` / `E` asked for an export that the run loop has not started yet.
+    public var exportRequest: ExportRequest? = nil
+    public var exporting = false
+    /// The last export's one-line result, shown on the hint line until the next key.
+    public var exportStatus: String? = nil
     public var shouldQuit = false
     /// Counts ticks, for the spinner.
     public var ticks = 0

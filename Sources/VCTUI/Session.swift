@@ -14,6 +14,12 @@ public struct ExplorerOptions: Sendable {
     /// Tour: start in presenter mode (autoplay), and how long each step stays.
     public var tourAutoplay = false
     public var tourDwellSeconds: Double = 12
+    /// Where `e` / `E` write PNGs (created on first export).
+    public var exportDirectory = "vcview-exports"
+    /// The files behind the session, hashed into each export's sidecar; and vcview's version.
+    public var imagePath: String? = nil
+    public var checkpointPath: String? = nil
+    public var version = "unknown"
     public init(colors: ColorRequest = .auto, mouse: Bool = true, timingsPath: String? = nil,
                 tour: Bool = false, tourAutoplay: Bool = false, tourDwellSeconds: Double = 12) {
         self.colors = colors; self.mouse = mouse; self.timingsPath = timingsPath

@@ -30,6 +30,12 @@ public func update(_ state: ExplorerState, _ event: Event) -> ExplorerState {
         s.cache.pending.formUnion(jobs)
     case .computed(let result):
         s.receive(result)
+    case .exportStarted:
+        s.exportRequest = nil
+        s.exporting = true
+    case .exportFinished(let message):
+        s.exporting = false
+        s.exportStatus = message
     }
     return s
 }
@@ -37,6 +43,8 @@ public func update(_ state: ExplorerState, _ event: Event) -> ExplorerState {
 extension ExplorerState {
     mutating func handle(_ key: Key) {
         if key == .char("q") || key == .char("Q") { shouldQuit = true; return }
+        if !exporting { exportStatus = nil }
+        if !showHelp && handleExportKey(key) { return }
         if showHelp {
             if key == .char("?") || key == .escape || key == .enter { showHelp = false }
             return

@@ -33,7 +33,8 @@ public func view(_ state: ExplorerState) -> Frame {
         drawLegend(&f, state, layout.legend)
     }
     if let r = layout.narration { drawNarration(&f, state, r) }
-    if state.tour != nil { drawTourHints(&f, layout.hint) } else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
+    if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
+    else if state.tour != nil { drawTourHints(&f, layout.hint) } else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
     if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
     return f
 }
@@ -85,7 +86,18 @@ func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
 }
 
 let explorerHints: [(String, String)] = [("[]", "stage"), ("{}", "block"), ("⇥", "pane"), ("hjkl", "move"), ("⏎", "zoom"),
-                                         ("o", "sort"), ("c", "colours"), ("s", "scale"), ("m", "Mamba")]
+                                         ("o", "sort"), ("c", "colours"), ("s", "scale"), ("m", "Mamba"), ("e", "export")]
+
+/// A one-line report (an export's result) in place of the hints; `? help` and `q quit` stay.
+func drawStatus(_ f: inout Frame, _ r: Rect, _ message: String) {
+    let fixed = "  ? help  q quit"
+    let x = f.text(" " + message, x: r.x, y: r.y, maxWidth: max(0, r.w - fixed.width), fg: Theme.accent)
+    var fx = max(x, r.maxX - fixed.width)
+    fx = f.text("  ?", x: fx, y: r.y, fg: Theme.accent, style: .bold)
+    fx = f.text(" help  ", x: fx, y: r.y, fg: Theme.dim)
+    fx = f.text("q", x: fx, y: r.y, fg: Theme.accent, style: .bold)
+    f.text(" quit", x: fx, y: r.y, maxWidth: r.maxX - fx, fg: Theme.dim)
+}
 
 func drawHints(_ f: inout Frame, _ r: Rect, items: [(String, String)] = explorerHints) {
     let fixed: [(String, String)] = [("?", "help"), ("q", "quit")]
@@ -277,6 +289,8 @@ public let helpLines: [(String, String)] = [
     ("  n  N  PgUp PgDn", "  attention: channel · hidden: state n · CAM: class"),
     ("  1 2 3 4", "  ablation: switch scan k off / on"),
     ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
+    ("e", "export this view as PNG + JSON (vcview-exports/)"),
+    ("E", "export every view of this image"),
     ("?", "show / hide this help"),
     ("q", "quit"),
 ]

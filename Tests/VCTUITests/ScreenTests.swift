@@ -39,6 +39,22 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(escaped.contains("48;5;") || escaped.contains("48;2;"), "half-block backgrounds")
     }
 
+    /// `e` writes the view on screen as a PNG (decodable, with its sidecar) and says where.
+    func testExportKeyWritesAPNG() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vcview-e-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try start(["VCVIEW_EXPORT_DIR": dir])
+        _ = try pane.waitFor("first screen") { $0.contains("┌ch 0") && $0.contains("forward ") }
+        pane.send("e")
+        let text = try pane.waitFor("export report") { $0.contains("exported channels of network.4.0") }
+        XCTAssertTrue(text.contains("? help"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        let png = try XCTUnwrap(files.first { $0.hasSuffix("__network.4.0__channels.png") }, "\(files)")
+        XCTAssertTrue(files.contains(String(png.dropLast(4)) + ".json"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + png))
+        XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG signature")
+    }
+
     /// Keys move the selection, and the screen follows. (Written for any VCMamba: it opens on
     /// stage 3, `]` goes to stage 4's FFN blocks, then to its Mamba layers.)
     func testKeysMoveTheSelection() throws {

@@ -18,6 +18,10 @@ enum ExplorerLaunch {
             let picture = input.cropped.map { Picture(width: $0.width, height: $0.height, rgb: $0.pixels) }
             var options = ExplorerOptions(colors: request, mouse: mouse,
                                           timingsPath: ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"])
+            options.imagePath = path
+            options.checkpointPath = loaded.info.path
+            options.version = VCViewVersion.string
+            if let dir = ProcessInfo.processInfo.environment["VCVIEW_EXPORT_DIR"] { options.exportDirectory = dir }
             configure(&options)
             let session = ExplorerSession(
                 model: loaded.model, input: input.tensor, picture: picture,
