@@ -126,3 +126,27 @@ final class VectorMathTests: XCTestCase {
         XCTAssertEqual(g[1].sign, .minus, "gelu(-0) keeps its sign like libm")
     }
 }
+
+final class DepthwiseTests: XCTestCase {
+    /// The register-blocked depthwise kernel equals the plain loop, for 3×3 and 7×7, channel
+    /// counts with and without a ragged tail, maps smaller than the kernel, and every epilogue.
+    func testVectorisedDepthwiseEqualsReference() {
+        for (c, k, h, w) in [(32, 3, 5, 7), (40, 3, 1, 1), (24, 7, 3, 4), (64, 7, 7, 7), (8, 3, 4, 4)] {
+            let wt = Tensor(shape: [c, 1, k, k], data: SeededWeights.uniforms(seed: 3, key: "w\(c)", count: c * k * k).map { $0 - 0.5 })
+            let b = Tensor(shape: [c], data: SeededWeights.uniforms(seed: 3, key: "b\(c)", count: c))
+            let conv = DepthwiseConv(weight: wt, bias: b)
+            let x = FeatureMap(height: h, width: w, channels: c, data: SeededWeights.uniforms(seed: 4, key: "x", count: h * w * c).map { 4 * $0 - 2 })
+            let ref = conv.reference(x)
+            XCTAssertEqual(Tensor(shape: [h, w, c], data: conv(x).data).relativeError(to: Tensor(shape: [h, w, c], data: ref.data)), 0, accuracy: 1e-6)
+            let scale = (0..<c).map { Float($0 % 5) * 0.3 + 0.5 }, shift = (0..<c).map { Float($0 % 3) * 0.1 - 0.1 }
+            for act in [EpilogueActivation.none, .relu, .gelu, .silu] {
+                var expected = ref
+                expected.data.withUnsafeMutableBufferPointer { d in scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
+                    Epilogue.affine(d.baseAddress!, rows: h * w, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, act)
+                } } }
+                let got = conv(x, epilogue: (scale, shift, act))
+                XCTAssertLessThan(Tensor(shape: [h * w * c], data: got.data).relativeError(to: Tensor(shape: [h * w * c], data: expected.data)), 1e-6, "c \(c) k \(k) \(act)")
+            }
+        }
+    }
+}

@@ -72,15 +72,14 @@ enum VectorMath {
         }
     }
 
+    @inline(__always) static func gelu(_ x: V) -> V { 0.5 * x * (1 + erf(x * 0.70710678118654752)) }
+    @inline(__always) static func silu(_ x: V) -> V { x / (1 + exp(-x)) }
+
     /// GELU (erf form) in place.
-    static func gelu(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        map(p, count) { x in 0.5 * x * (1 + erf(x * 0.70710678118654752)) }
-    }
+    static func gelu(_ p: UnsafeMutablePointer<Float>, _ count: Int) { map(p, count) { gelu($0) } }
 
     /// SiLU x·sigmoid(x) in place.
-    static func silu(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        map(p, count) { x in x / (1 + exp(-x)) }
-    }
+    static func silu(_ p: UnsafeMutablePointer<Float>, _ count: Int) { map(p, count) { silu($0) } }
 
     /// exp in place.
     static func exp(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
