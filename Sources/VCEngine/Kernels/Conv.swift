@@ -115,9 +115,10 @@ struct DepthwiseConv: Sendable {
         x.data.withUnsafeBufferPointer { srcBuf in weight.withUnsafeBufferPointer { wtBuf in
         bias.withUnsafeBufferPointer { bBuf in escale.withUnsafeBufferPointer { esBuf in eshift.withUnsafeBufferPointer { etBuf in
         out.data.withUnsafeMutableBufferPointer { dstBuf in
-            let src = srcBuf.baseAddress!, wt = wtBuf.baseAddress!, b = bBuf.baseAddress!
-            let es = esBuf.baseAddress!, et = etBuf.baseAddress!, dst = dstBuf.baseAddress!
-            for i in 0..<h {
+            nonisolated(unsafe) let src = srcBuf.baseAddress!, wt = wtBuf.baseAddress!, b = bBuf.baseAddress!
+            nonisolated(unsafe) let es = esBuf.baseAddress!, et = etBuf.baseAddress!, dst = dstBuf.baseAddress!
+            Parallel.rows(h, work: h * w * c * k) { rows in
+            for i in rows {
                 let ky0 = max(0, pad - i), ky1 = min(k, h + pad - i)
                 for j in 0..<w {
                     let kx0 = max(0, pad - j), kx1 = min(k, w + pad - j)
@@ -150,6 +151,7 @@ struct DepthwiseConv: Sendable {
                         Epilogue.affine(dst + o + c0, rows: 1, channels: c - c0, scale: es + c0, shift: et + c0, act)
                     }
                 }
+            }
             }
         } } } } } }
         return out

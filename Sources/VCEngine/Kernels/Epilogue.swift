@@ -1,7 +1,7 @@
 /// Fused per-channel epilogues: after a GEMM or a depthwise convolution has produced a raw
 /// accumulator, one pass over each token row applies bias, BatchNorm and the activation while
 /// the row is in cache (three separate passes over a 3 MB map cost more than the GEMM's tail).
-enum EpilogueActivation: Sendable {
+enum EpilogueActivation: Sendable, Equatable {
     case none, relu, gelu, silu
 }
 
@@ -9,7 +9,9 @@ enum Epilogue {
     /// y = act(acc · scale[c] + shift[c]) in place, row by row.
     static func affine(_ d: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
                        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, _ act: EpilogueActivation) {
-        for r in 0..<rows {
+        nonisolated(unsafe) let d = d, scale = scale, shift = shift
+        Parallel.rows(rows, work: rows * c * (act == .none ? 1 : 8)) { range in
+        for r in range {
             let row = d + r * c
             for ch in 0..<c { row[ch] = row[ch] * scale[ch] + shift[ch] }
             switch act {
@@ -19,19 +21,23 @@ enum Epilogue {
             case .silu: VectorMath.silu(row, c)
             }
         }
+        }
     }
 
     /// x += gain[c] · (acc · scale[c] + shift[c]): the end of a residual branch (BN, then the
     /// layer scale when there is one), written straight into the residual stream.
     static func residual(_ x: UnsafeMutablePointer<Float>, _ acc: UnsafePointer<Float>, rows: Int, channels c: Int,
                          scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, gain: UnsafePointer<Float>?) {
-        for r in 0..<rows {
+        nonisolated(unsafe) let x = x, acc = acc, scale = scale, shift = shift, gain = gain
+        Parallel.rows(rows, work: rows * c) { range in
+        for r in range {
             let xr = x + r * c, ar = acc + r * c
             if let g = gain {
                 for ch in 0..<c { xr[ch] += g[ch] * (ar[ch] * scale[ch] + shift[ch]) }
             } else {
                 for ch in 0..<c { xr[ch] += ar[ch] * scale[ch] + shift[ch] }
             }
+        }
         }
     }
 }
