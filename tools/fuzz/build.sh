@@ -18,7 +18,7 @@ OUT=$ROOT/.build-fuzz
 SWIFTC=${SWIFTC:-swiftc}
 CLANG=${CLANG:-$(dirname "$(command -v "$SWIFTC")")/clang}
 NICE="nice -n 19"
-mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/modulemap"
+mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/modulemap" "$OUT/tmp"
 
 # CCodecs as a Clang module, the way SwiftPM presents it.
 cat > "$OUT/modulemap/module.modulemap" <<MAP
@@ -42,10 +42,11 @@ swift_fuzz() {  # module-name output sources...
     shift 2
     echo "== $module -> $(basename "$output") (swiftc -O -sanitize=fuzzer,address)"
     rm -f "$output"
-    $NICE "$SWIFTC" -O -g -wmo -swift-version 6 -parse-as-library -module-name "$module" \
+    # From a scratch directory: swiftc leaves module files (.swiftmodule, .swiftdoc) in the cwd.
+    (cd "$OUT/tmp" && $NICE "$SWIFTC" -O -g -wmo -swift-version 6 -parse-as-library -module-name "$module" \
         -sanitize=fuzzer,address \
         -Xcc -fmodule-map-file="$OUT/modulemap/module.modulemap" -I "$ROOT/Sources/CCodecs/include" \
-        "$@" "${objs[@]}" -ljpeg -lpng16 -lz -o "$output" 2>&1 \
+        "$@" "${objs[@]}" -ljpeg -lpng16 -lz -o "$output") 2>&1 \
         | grep -v "Cannot export local symbol '__asan" || true
     test -x "$output"
 }
@@ -53,12 +54,12 @@ swift_fuzz() {  # module-name output sources...
 only=${1:-all}
 if [[ $only == all || $only == checkpoint ]]; then
     swift_fuzz VCCheckpoint "$OUT/bin/fuzz-checkpoint" "$ROOT"/Sources/VCCheckpoint/*.swift \
-        tools/fuzz/targets/FuzzSupport.swift tools/fuzz/targets/CheckpointTargets.swift
+        "$ROOT"/tools/fuzz/targets/FuzzSupport.swift "$ROOT"/tools/fuzz/targets/CheckpointTargets.swift
     for t in zip pickle torch safetensors npy; do ln -sf fuzz-checkpoint "$OUT/bin/fuzz-$t"; done
 fi
 if [[ $only == all || $only == image ]]; then
     swift_fuzz VCImage "$OUT/bin/fuzz-image" "$ROOT"/Sources/VCImage/*.swift \
-        tools/fuzz/targets/FuzzSupport.swift tools/fuzz/targets/ImageTargets.swift
+        "$ROOT"/tools/fuzz/targets/FuzzSupport.swift "$ROOT"/tools/fuzz/targets/ImageTargets.swift
     for t in jpeg png; do ln -sf fuzz-image "$OUT/bin/fuzz-$t"; done
 fi
 ls -l "$OUT/bin"
