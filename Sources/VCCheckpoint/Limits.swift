@@ -9,7 +9,6 @@ enum Limits {
     static let maxTensorElements = 1 << 31
     /// Dimensions of one tensor (PyTorch itself allows 64).
     static let maxRank = 64
-
     /// Bytes one zip entry may inflate to. Deflate cannot compress better than ~1032:1, so a
     /// declared size is also checked against the compressed size (`maxDeflateRatio`); this
     /// absolute bound is what stops an honest-looking but enormous entry.
@@ -37,6 +36,15 @@ enum Limits {
     static let maxPickleString = 1 << 28
     /// Bytes of a LONG1/LONG4 integer that is converted to decimal (larger ones are summarised).
     static let maxBigIntBytes = 64
+    /// Work the interpreter may do: this many units per byte of pickle, plus `maxPickleWorkBase`.
+    /// A unit is roughly a nanosecond: a byte hashed or copied, an item visited (a dict insertion
+    /// or a byte of a global's name counts more, see `PickleMachine.charge`). The memo lets a few
+    /// bytes (BINGET) reuse a value of any size, so without a budget a small pickle could make
+    /// each of a million SETITEMs hash the same 1 MB key, or each of a million calls re-read the
+    /// same long list, and run for hours or fill memory. torch.save pickles cost 2-10 units per
+    /// byte; the bound allows 64 (about 64 ns per byte, plus 67 ms).
+    static let maxPickleWorkPerByte = 64
+    static let maxPickleWorkBase = 1 << 26
 
     /// Bytes of a safetensors JSON header (the reference implementation's own limit is 100 MB).
     static let maxSafetensorsHeader = 100_000_000

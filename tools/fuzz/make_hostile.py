@@ -728,6 +728,42 @@ def images():
     add("jpeg_empty.jpg", b"", "0 bytes", "empty file")
 
 
+# ---------------------------------------------------------------------------------------------
+# Amplification bombs: small files whose cost grows with reuse (regressions for fixes)
+
+
+def pickle_bombs():
+    # A 1 MB key memoized once, then SETITEM 300 000 times: every SETITEM copied and hashed the
+    # whole key (3 * 10^11 bytes of hashing, hours), from a 4 KB file.
+    key = "k" * 1_000_000
+    p = P().empty_dict().s(key).put(0).i(1).setitem()
+    p.op(b"j\x00\x00\x00\x00K\x01s" * 300_000).stop()
+    add("pickle_bomb_key_flood.pth", pth(p.bytes(), {}, pickle_method=8),
+        "a 1 MB dict key memoized, then set 300 000 times (each SETITEM hashed the whole key)",
+        "refused as a pickle bomb")
+    # STACK_GLOBAL of a memoized 1 MB dotted module name, 200 000 times: each made an opaque
+    # object holding its own 1 MB copy of the name (200 GB) and split it into 500 000 parts.
+    p = P(4).s("a." * 500_000 + "a").put(0).s("Cls").put(1)
+    p.op(b"j\x00\x00\x00\x00j\x01\x00\x00\x00\x930" * 200_000).empty_dict().stop()
+    add("pickle_bomb_stack_global.pth", pth(p.bytes(), {}, pickle_method=8),
+        "STACK_GLOBAL of a memoized 1 MB dotted name, 200 000 times (each copied and split the name)",
+        "module and qualified names are at most 1024 bytes")
+    # The same with a 1023-byte dotted name (as long as GLOBAL allows), 300 000 times.
+    p = P(4).s("a." * 511 + "a").put(0).s("Cls").put(1)
+    p.op(b"j\x00\x00\x00\x00j\x01\x00\x00\x00\x930" * 300_000).empty_dict().stop()
+    add("pickle_bomb_stack_global_1k.pth", pth(p.bytes(), {}, pickle_method=8),
+        "STACK_GLOBAL of a memoized 1023-byte dotted name, 300 000 times",
+        "refused as a pickle bomb")
+    # A list of 100 000 pairs memoized, then OrderedDict(list) 100 000 times: 10^10 items visited.
+    p = P().glob("collections", "OrderedDict").put(0).pop()
+    p.s("a").i(1).op(b"\x86").put(1).pop()
+    p.empty_list().mark().op(b"j\x01\x00\x00\x00" * 100_000).appends().put(2).pop()
+    p.op(b"j\x00\x00\x00\x00j\x02\x00\x00\x00\x85R0" * 100_000).empty_dict().stop()
+    add("pickle_bomb_ordered_dict.pth", pth(p.bytes(), {}, pickle_method=8),
+        "a memoized list of 100 000 pairs passed to OrderedDict() 100 000 times",
+        "refused as a pickle bomb")
+
+
 def main():
     code_execution()
     malformed_pickles()
@@ -736,6 +772,7 @@ def main():
     safetensors()
     npys()
     images()
+    pickle_bombs()
 
     OUT.mkdir(parents=True, exist_ok=True)
     keep = {name for name, *_ in ENTRIES} | {"README.md"}
