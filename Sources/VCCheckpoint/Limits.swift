@@ -46,6 +46,11 @@ enum Limits {
     static let maxPickleWorkPerByte = 64
     static let maxPickleWorkBase = 1 << 26
 
+    /// Bytes of a storage key in a persistent id. torch.save writes short decimal keys; the key
+    /// is hashed once per tensor that uses the storage, so a long one shared by many tensors
+    /// would cost (tensors x key length).
+    static let maxStorageKeyBytes = 256
+
     /// Bytes of a safetensors JSON header (the reference implementation's own limit is 100 MB).
     static let maxSafetensorsHeader = 100_000_000
     /// Nesting of JSON in a safetensors header (a valid one nests 3 deep).

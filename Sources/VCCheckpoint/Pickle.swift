@@ -759,6 +759,9 @@ private struct PickleMachine {
         case .int(let i): key = String(i)
         default: throw fail("storage key is \(describe(items[2])), \(expected)")
         }
+        guard key.utf8.count <= Limits.maxStorageKeyBytes else {
+            throw failLimit("storage key is \(key.utf8.count) bytes long, limit is \(Limits.maxStorageKeyBytes) (torch.save writes short decimal keys)")
+        }
         guard case .string(let location) = items[3] else {
             throw fail("storage location is \(describe(items[3])), \(expected)")
         }

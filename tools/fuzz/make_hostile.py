@@ -764,6 +764,20 @@ def pickle_bombs():
         "refused as a pickle bomb")
 
 
+def storage_key_bomb():
+    # One storage with a 60 000-byte key (a valid zip name) used by 2000 state dict entries: the
+    # key was hashed once per entry, 7500 bytes hashed per byte of pickle (minutes for a 20 MB file).
+    skey = "9" * 60_000
+    p = P().empty_dict().s("model").empty_dict().put(0).setitem().get(0)
+    p.tensor(skey, [1], [1], numel=1).put(1).pop().mark()
+    for k in range(2000):
+        p.op(b"\x8c" + bytes([len(str(k))]) + str(k).encode() + b"j\x01\x00\x00\x00")
+    p.setitems().pop().stop()
+    add("tensor_bomb_storage_key.pth", pth(p.bytes(), {skey: f32([1.0])}, pickle_method=8),
+        "a storage whose key is 60 000 bytes, used by 2000 state dict entries (its key was hashed for each)",
+        "storage key is 60000 bytes long, limit is 256")
+
+
 def main():
     code_execution()
     malformed_pickles()
@@ -773,6 +787,7 @@ def main():
     npys()
     images()
     pickle_bombs()
+    storage_key_bomb()
 
     OUT.mkdir(parents=True, exist_ok=True)
     keep = {name for name, *_ in ENTRIES} | {"README.md"}
