@@ -9,6 +9,12 @@ enum Limits {
     static let maxTensorElements = 1 << 31
     /// Dimensions of one tensor (PyTorch itself allows 64).
     static let maxRank = 64
+    /// Bytes the tensors of a .pth state dict may cover beyond twice what their storages hold.
+    /// Views may repeat stored elements (an expanded tensor has stride 0, tied weights share a
+    /// storage), but without a bound a 4-byte storage viewed as 2^31 elements, or one storage
+    /// shared by thousands of keys, would make a tiny file convert to gigabytes of floats.
+    static let maxRepeatedViewBytes = 1 << 26
+
     /// Bytes one zip entry may inflate to. Deflate cannot compress better than ~1032:1, so a
     /// declared size is also checked against the compressed size (`maxDeflateRatio`); this
     /// absolute bound is what stops an honest-looking but enormous entry.

@@ -778,6 +778,23 @@ def storage_key_bomb():
         "storage key is 60000 bytes long, limit is 256")
 
 
+def view_bombs():
+    # A stride-0 view: one stored float viewed as 2^31 elements (8 GiB of floats from 4 bytes).
+    add("tensor_bomb_stride0.pth", pth(model_with(value=lambda p: p.tensor("0", [2 ** 31], [0], numel=1)),
+                                      {"0": f32([1.0])}),
+        "head.weight viewing one stored float as 2^31 elements (stride 0): 8 GiB to convert from 4 bytes",
+        "views may repeat stored bytes")
+    # One 16 MB storage (deflated to 16 KB) viewed whole by 256 keys: 4 GiB of floats.
+    p = P().empty_dict().s("model").empty_dict().put(0).setitem().get(0)
+    p.tensor("0", [4_194_304], [1]).put(1).pop().mark()
+    for k in range(256):
+        p.s(f"blocks.{k}.weight").get(1)
+    p.setitems().pop().stop()
+    add("tensor_bomb_shared_storage.pth", pth(p.bytes(), {"0": b"\x00" * 16_777_216}, storage_method=8),
+        "one 16 MB storage (16 KB deflated) viewed whole by 256 keys: 4 GiB of floats",
+        "views may repeat stored bytes")
+
+
 def main():
     code_execution()
     malformed_pickles()
@@ -788,6 +805,7 @@ def main():
     images()
     pickle_bombs()
     storage_key_bomb()
+    view_bombs()
 
     OUT.mkdir(parents=True, exist_ok=True)
     keep = {name for name, *_ in ENTRIES} | {"README.md"}
