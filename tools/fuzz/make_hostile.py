@@ -693,6 +693,18 @@ def images():
         "IDAT holding 100 of the 12 352 bytes a 64x64 image needs", "PNG data")
     add("png_palette_missing.png", png(4, 4, bit_depth=8, color=3, rows=b"\x00\x00\x00\x00\x00" * 4),
         "a palette image without a PLTE chunk", "corrupt PNG data")
+    itxt = be32(0x7FFFFFFF) + b"iTXt" + b"Comment\x00\x00\x00\x00\x00hello"
+    add("png_chunk_2gb.png", png(4, 4, extra=itxt)[:33 + len(itxt)],
+        "a 4x4 PNG with an iTXt chunk declaring 2^31-1 bytes (libpng allocated them before reading)",
+        "chunk iTXt at offset 33 declares 2147483647 bytes")
+    # Found by the png fuzzer (.build-fuzz/artifacts/png/oom-c23edb94...): a chunk whose length
+    # field reads "PLTE" (1 347 179 589 bytes) made libpng malloc 1.3 GB inside png_read_info.
+    add("png_fuzz_oom_itxt.png", bytes.fromhex(
+        "89504e470d0a1a0a0000000d494844520000002500000017020300000186"
+        "455ea0504c5445695458740000000c504c5445db8ab786bf2771d71af001"
+        "2725ef91820000012649444154786cd10c000032c12957c36954586082"),
+        "fuzzer reproducer: a chunk length of 1 347 179 589 (the bytes 'PLTE') before an iTXt type",
+        "chunk iTXt at offset 33 declares 1347179589 bytes")
     add("png_is_html.png", b"<html><body>not a png</body></html>\n", "an HTML page named .png",
         "not a JPEG or PNG file")
 
