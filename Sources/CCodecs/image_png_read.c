@@ -17,6 +17,7 @@
 //   text) are not errors.
 #include "ccodecs_image.h"
 
+#include <inttypes.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -79,7 +80,38 @@ static vc_image_status check_header(const uint8_t *data, size_t size, vc_image_l
         snprintf(err, VC_IMAGE_ERR_SIZE, "corrupt PNG data (the first chunk is not a valid IHDR)");
         return VC_IMAGE_CORRUPT;
     }
-    return vc_image_check_dimensions(read_be32(data + 16), read_be32(data + 20), limits, err);
+    vc_image_status status =
+        vc_image_check_dimensions(read_be32(data + 16), read_be32(data + 20), limits, err);
+    if (status != VC_IMAGE_OK) return status;
+
+    // libpng reads each chunk before the first IDAT whole, allocating its declared length before
+    // reading a byte of it; its own cap (png_set_chunk_malloc_max) only raises a benign error,
+    // which libpng 1.6 turns into a warning when reading. A 100-byte file declaring a 1.3 GB iTXt
+    // chunk made it allocate 1.3 GB. So every chunk libpng will read whole is checked here
+    // against the bytes really present (its data and CRC) first. IDAT data is read piecewise
+    // and chunks after it are never read, so the walk stops at the first IDAT (or IEND).
+    size_t offset = 8;
+    while (size - offset >= 8) {
+        const uint32_t length = read_be32(data + offset);
+        const uint8_t *type = data + offset + 4;
+        if (memcmp(type, "IDAT", 4) == 0 || memcmp(type, "IEND", 4) == 0) break;
+        const size_t remaining = size - offset - 8;
+        if (length > remaining || remaining - length < 4) {
+            char name[5];
+            for (int i = 0; i < 4; i++) {
+                name[i] = (type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z')
+                              ? (char)type[i] : '?';
+            }
+            name[4] = 0;
+            snprintf(err, VC_IMAGE_ERR_SIZE,
+                     "truncated PNG data (chunk %s at offset %zu declares %" PRIu32
+                     " bytes, only %zu follow its header)",
+                     name, offset, length, remaining);
+            return VC_IMAGE_TRUNCATED;
+        }
+        offset += 12 + (size_t)length;
+    }
+    return VC_IMAGE_OK;
 }
 
 // Turns rows of `channels` bytes per pixel (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), packed from the

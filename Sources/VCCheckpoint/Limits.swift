@@ -9,6 +9,11 @@ enum Limits {
     static let maxTensorElements = 1 << 31
     /// Dimensions of one tensor (PyTorch itself allows 64).
     static let maxRank = 64
+    /// Bytes the tensors of a .pth state dict may cover beyond twice what their storages hold.
+    /// Views may repeat stored elements (an expanded tensor has stride 0, tied weights share a
+    /// storage), but without a bound a 4-byte storage viewed as 2^31 elements, or one storage
+    /// shared by thousands of keys, would make a tiny file convert to gigabytes of floats.
+    static let maxRepeatedViewBytes = 1 << 26
 
     /// Bytes one zip entry may inflate to. Deflate cannot compress better than ~1032:1, so a
     /// declared size is also checked against the compressed size (`maxDeflateRatio`); this
@@ -37,6 +42,20 @@ enum Limits {
     static let maxPickleString = 1 << 28
     /// Bytes of a LONG1/LONG4 integer that is converted to decimal (larger ones are summarised).
     static let maxBigIntBytes = 64
+    /// Work the interpreter may do: this many units per byte of pickle, plus `maxPickleWorkBase`.
+    /// A unit is roughly a nanosecond: a byte hashed or copied, an item visited (a dict insertion
+    /// or a byte of a global's name counts more, see `PickleMachine.charge`). The memo lets a few
+    /// bytes (BINGET) reuse a value of any size, so without a budget a small pickle could make
+    /// each of a million SETITEMs hash the same 1 MB key, or each of a million calls re-read the
+    /// same long list, and run for hours or fill memory. torch.save pickles cost 2-10 units per
+    /// byte; the bound allows 64 (about 64 ns per byte, plus 67 ms).
+    static let maxPickleWorkPerByte = 64
+    static let maxPickleWorkBase = 1 << 26
+
+    /// Bytes of a storage key in a persistent id. torch.save writes short decimal keys; the key
+    /// is hashed once per tensor that uses the storage, so a long one shared by many tensors
+    /// would cost (tensors x key length).
+    static let maxStorageKeyBytes = 256
 
     /// Bytes of a safetensors JSON header (the reference implementation's own limit is 100 MB).
     static let maxSafetensorsHeader = 100_000_000

@@ -37,11 +37,15 @@ private struct PickleMachine {
     var marks: [Int] = []
     var memo: [Int: PickleValue] = [:]
     var heap = PickleHeap()
+    /// Work done so far and the budget (see `Limits.maxPickleWorkPerByte`).
+    var work = 0
+    let workLimit: Int
 
     init(bytes: UnsafeRawBufferPointer, file: String, entry: String) {
         self.bytes = bytes
         self.file = file
         self.entry = entry
+        workLimit = checkedMul(bytes.count, Limits.maxPickleWorkPerByte).flatMap { checkedAdd($0, Limits.maxPickleWorkBase) } ?? Int.max
     }
 
     // MARK: errors
@@ -106,6 +110,37 @@ private struct PickleMachine {
         return s
     }
 
+    // MARK: work budget
+
+    /// Counts `units` of work against the budget. A unit is roughly a nanosecond (measured on
+    /// the worst cases): a dict insertion is 128 plus 8 per byte of key (copied into an array,
+    /// hashed and compared byte by byte), a global 128 per byte of its names (split, copied and
+    /// looked up part by part), so the budget bounds the time a pickle can take.
+    mutating func charge(_ units: Int) throws {
+        work = checkedAdd(work, units) ?? Int.max
+        guard work <= workLimit else {
+            throw failLimit("needs more than \(workLimit) steps of work for a \(bytes.count)-byte pickle (large memoized values used over and over); refused as a pickle bomb")
+        }
+    }
+
+    /// What setting `key` in a dict costs: an insertion, and the key's bytes copied and hashed.
+    func keyCost(_ key: PickleValue) -> Int {
+        switch key {
+        case .string(let s): return 128 + 8 * s.utf8.count
+        case .bytes(let b): return 128 + 8 * b.count
+        case .bigInt(let s): return 128 + 8 * s.utf8.count
+        default: return 128
+        }
+    }
+
+    /// Sets key/value pairs (`items` alternating) in `d`, charging for the keys.
+    mutating func setPairs(_ items: [PickleValue], in d: PickleDict) throws {
+        for i in stride(from: 0, to: items.count, by: 2) {
+            try charge(keyCost(items[i]))
+            d.set(items[i], items[i + 1])
+        }
+    }
+
     // MARK: stack, marks, memo
 
     mutating func push(_ v: PickleValue) throws {
@@ -151,6 +186,7 @@ private struct PickleMachine {
         guard heap.count < Limits.maxPickleObjects else {
             throw failLimit("creates more than \(Limits.maxPickleObjects) objects")
         }
+        try charge(16 + 2 * children.count)
         var d = 0
         for c in children { d = max(d, heap.depth(of: c) + 1) }
         guard d <= Limits.maxPickleNesting else {
@@ -300,7 +336,7 @@ private struct PickleMachine {
                 let items = try popMark()
                 guard items.count % 2 == 0 else { throw fail("DICT with an odd number (\(items.count)) of keys and values") }
                 let d = PickleDict()
-                for i in stride(from: 0, to: items.count, by: 2) { d.set(items[i], items[i + 1]) }
+                try setPairs(items, in: d)
                 try push(try object(.dict(d), children: items))
             case 0x8f:  // EMPTY_SET
                 try push(try object(.set(PickleList([]))))
@@ -359,6 +395,10 @@ private struct PickleMachine {
                 let module = try pop()
                 guard case .string(let m) = module, case .string(let n) = name else {
                     throw fail("STACK_GLOBAL needs two strings, found \(describe(module)) and \(describe(name))")
+                }
+                // The same bound as GLOBAL's text lines: real module and qualified names are short.
+                guard m.utf8.count <= 1024 && n.utf8.count <= 1024 else {
+                    throw failLimit("STACK_GLOBAL names of \(m.utf8.count) and \(n.utf8.count) bytes; module and qualified names are at most 1024 bytes")
                 }
                 try push(try global(module: m, name: n))
             case 0x52:  // REDUCE
@@ -476,11 +516,8 @@ private struct PickleMachine {
         guard case .ref(let id) = target else { throw fail("\(opcode) on \(describe(target)), expected a dict") }
         switch heap[id] {
         case .dict(let d):
-            for i in stride(from: 0, to: items.count, by: 2) {
-                d.set(items[i], items[i + 1])
-                try noteChild(id, items[i])
-                try noteChild(id, items[i + 1])
-            }
+            try setPairs(items, in: d)
+            for v in items { try noteChild(id, v) }
         case .opaque:
             break  // a dict subclass vcview does not know
         default:
@@ -489,6 +526,8 @@ private struct PickleMachine {
     }
 
     mutating func global(module: String, name: String) throws -> PickleValue {
+        // Classifying splits and copies both names (STACK_GLOBAL can reuse memoized strings).
+        try charge(128 * (1 + module.utf8.count + name.utf8.count))
         let full = module + "." + name
         switch PickleGlobals.classify(module: module, name: name) {
         case .understood(let g):
@@ -549,7 +588,7 @@ private struct PickleMachine {
                     guard let kv = sequenceItems(p), kv.count == 2 else {
                         throw fail("OrderedDict item is \(describe(p)), expected a (key, value) pair")
                     }
-                    d.set(kv[0], kv[1])
+                    try setPairs(kv, in: d)
                 }
             }
             let children = d.keys + d.values
@@ -578,6 +617,7 @@ private struct PickleMachine {
             guard items.count == 2, case .string(let s) = items[0], case .string(let enc) = items[1] else {
                 throw fail("\(name) takes (str, encoding), found \(items.count) arguments")
             }
+            try charge(64 + 8 * (s.utf8.count + enc.utf8.count))
             switch enc.lowercased() {
             case "latin1", "latin-1", "iso-8859-1", "iso8859-1":
                 var out: [UInt8] = []
@@ -719,6 +759,9 @@ private struct PickleMachine {
         case .int(let i): key = String(i)
         default: throw fail("storage key is \(describe(items[2])), \(expected)")
         }
+        guard key.utf8.count <= Limits.maxStorageKeyBytes else {
+            throw failLimit("storage key is \(key.utf8.count) bytes long, limit is \(Limits.maxStorageKeyBytes) (torch.save writes short decimal keys)")
+        }
         guard case .string(let location) = items[3] else {
             throw fail("storage location is \(describe(items[3])), \(expected)")
         }
@@ -744,7 +787,7 @@ private struct PickleMachine {
             }
             for (k, v) in zip(d.keys, d.values) {
                 guard case .string = k else { throw fail("Namespace attribute name is \(describe(k)), expected a str") }
-                attrs.set(k, v)
+                try setPairs([k, v], in: attrs)
                 try noteChild(id, v)
             }
         case .dict, .opaque, .tensor, .invalid, .inert, .storage:

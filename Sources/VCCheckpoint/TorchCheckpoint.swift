@@ -169,6 +169,11 @@ private final class StateDictReader {
         var entries: [(String, TensorData)] = []
         entries.reserveCapacity(d.count)
         var seen = Set<String>()
+        // Bytes the views cover (repeats included) and bytes their distinct storages hold; the
+        // key whose view repeats the most, to name it if the total is refused.
+        var covered = 0
+        var held: [ObjectIdentifier: Int] = [:]
+        var mostRepeated: (key: String, excess: Int)?
         for (k, value) in zip(d.keys, d.values) {
             guard case .string(let key) = k else {
                 throw CheckpointError(.malformed, file: path, at: entry.map { "key \(quoted($0))" } ?? "",
@@ -181,7 +186,20 @@ private final class StateDictReader {
                 throw CheckpointError(.malformed, file: path, at: location,
                                       "two keys are the same text in different Unicode normalisations")
             }
-            entries.append((key, try tensor(value, at: location)))
+            let t = try tensor(value, at: location)
+            let bytes = t.count * t.dtype.byteSize  // at most 2^31 x 8: checked by TensorData.checked
+            covered = checkedAdd(covered, bytes) ?? Int.max
+            held[ObjectIdentifier(t.storage)] = t.storage.byteCount
+            if bytes - t.storage.byteCount > (mostRepeated?.excess ?? 0) {
+                mostRepeated = (within + key, bytes - t.storage.byteCount)
+            }
+            entries.append((key, t))
+        }
+        let present = held.values.reduce(0) { checkedAdd($0, $1) ?? Int.max }
+        let allowed = checkedMul(present, 2).flatMap { checkedAdd($0, Limits.maxRepeatedViewBytes) } ?? Int.max
+        if covered > allowed {
+            throw CheckpointError(.limitExceeded, file: path, at: mostRepeated.map { "key \(quoted($0.key))" } ?? "",
+                                  "the state dict's tensors cover \(covered) bytes of storage but their storages hold \(present) bytes; views may repeat stored bytes (expanded or tied tensors) only up to 2 x \(present) + \(Limits.maxRepeatedViewBytes)")
         }
         return StateDict(entries)
     }
