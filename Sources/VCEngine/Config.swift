@@ -155,16 +155,33 @@ public struct KeyReport: Sendable, Equatable {
     /// One line per kind of problem, each naming the keys (at most `limit` of them).
     public func lines(limit: Int = 6) -> [String] {
         func list(_ keys: [String]) -> String {
-            keys.count <= limit ? keys.joined(separator: ", ") : keys.prefix(limit).joined(separator: ", ") + ", … (\(keys.count) in all)"
+            let shown = keys.prefix(limit).map { printable($0) }.joined(separator: ", ")
+            return keys.count <= limit ? shown : shown + ", … (\(keys.count) in all)"
         }
         var out: [String] = []
         if !missing.isEmpty { out.append("missing keys: " + list(missing)) }
         if !misshaped.isEmpty {
-            out.append("mis-shaped keys: " + list(misshaped.map { "\($0.0) (expected \(fmt($0.1)), found \(fmt($0.2)))" }))
+            out.append("mis-shaped keys: " + list(misshaped.map { "\(printable($0.0)) (expected \(fmt($0.1)), found \(fmt($0.2)))" }))
         }
         if !unexpected.isEmpty { out.append("unexpected keys: " + list(unexpected)) }
         return out
     }
+}
+
+/// A name from a file, safe to print on a terminal: control characters (C0, DEL, C1) and the
+/// line/paragraph separators are written as \u{…}, so a key cannot move the cursor, change
+/// colours or fake an output line.
+public func printable(_ name: String, limit: Int = 200) -> String {
+    var out = ""
+    for scalar in name.unicodeScalars.prefix(limit) {
+        let v = scalar.value
+        if v < 0x20 || v == 0x7f || (0x80...0x9f).contains(v) || v == 0x2028 || v == 0x2029 {
+            out += "\\u{" + String(v, radix: 16) + "}"
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return name.unicodeScalars.count > limit ? out + "…" : out
 }
 
 func fmt(_ shape: [Int]) -> String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }

@@ -62,6 +62,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("model_ema also present"), text.stdout)
     }
 
+    /// Names from a file never reach the terminal raw: an ESC or newline in a key is escaped.
+    func testInspectEscapesControlCharactersInKeyNames() throws {
+        let ckpt = try CheckpointLoader.load(path: CLI.fixture("tiny/weights.safetensors"))
+        var tensors: [(String, [Int], [Float])] = []
+        for k in ckpt.stateDict.keys { let t = ckpt.stateDict[k]!; if t.dtype == .f32 { tensors.append((k, t.shape, try t.floats())) } }
+        tensors.append(("evil\u{1B}[31mRED\nfake: line", [2], [0, 0]))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evil-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Safetensors.write(path: path, tensors: tensors)
+        let r = try CLI.run(["inspect", path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains("\u{1B}"), "no raw escape character")
+        XCTAssertFalse(r.stdout.contains("\nfake: line"), "no injected line")
+        XCTAssertTrue(r.stdout.contains(#"unexpected keys: evil\u{1b}[31mRED\u{a}fake: line"#), r.stdout)
+    }
+
     func testInspectListsKeyProblemsAndFails() throws {
         let r = try CLI.run(["inspect", CLI.fixture("bad/wrong_shape.pth")])
         XCTAssertNotEqual(r.status, 0)

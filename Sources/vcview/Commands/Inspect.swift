@@ -47,7 +47,7 @@ struct Inspect: ParsableCommand {
                 print(jsonString(obj))
             } else {
                 print("file:        \(path) (\(info.format), \(String(format: "%.1f", Double(size) / 1e6)) MB)")
-                if !info.topLevelKeys.isEmpty { print("entries:     \(info.topLevelKeys.joined(separator: ", "))") }
+                if info.format.hasPrefix("pth") && !info.topLevelKeys.isEmpty { print("entries:     \(info.topLevelKeys.map { printable($0) }.joined(separator: ", "))") }
                 print("weights:     \(info.entryUsed ?? "bare state dict")\(info.hasEMA && !ema ? " (model_ema also present: --ema)" : "")")
                 print("variant:     \(cfg.variantName)")
                 print("depths:      \(cfg.depths.map(String.init).joined(separator: ", "))")
