@@ -126,6 +126,12 @@ func startForward(session: ExplorerSession, rail: Rail, queue: EventQueue, timin
         let railIndex = Dictionary(rail.blocks.enumerated().map { ($1.site, $0) }, uniquingKeysWith: { a, _ in a })
         let observer = ProgressObserver(railIndex: railIndex, count: rail.blocks.count, queue: queue)
         let t0 = DispatchTime.now().uptimeNanoseconds
+        // Test hook: a crash in this background task must still leave the terminal usable
+        // (ScreenTests.testCrashInBackgroundTaskRestoresTheTerminal).
+        if ProcessInfo.processInfo.environment["VCVIEW_TEST_CRASH"] == "forward" {
+            Thread.sleep(forTimeInterval: 0.5)
+            fatalError("VCVIEW_TEST_CRASH: deliberate crash in the forward-pass task")
+        }
         do {
             let logits = try forward(observer)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6

@@ -6,7 +6,7 @@ import Foundation
 @main
 enum Entry {
     static func main() {
-        BLASEnvironment.ensureCoreType()
+        LaunchEnvironment.ensure()
         MemoryTuning.apply()
         VCView.main()
     }
@@ -39,24 +39,40 @@ enum MemoryTuning {
     }
 }
 
-/// Debian's OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 kernels
-/// (5-8x slower). The core type is read in the library's constructor, before `main`, so when it
-/// is unset we set it and re-execute ourselves once. Users never have to know.
-enum BLASEnvironment {
-    static func ensureCoreType() {
-        guard getenv("OPENBLAS_CORETYPE") == nil, getenv("VCVIEW_NO_REEXEC") == nil else { return }
-        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return }
-        let flagsLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        let core: String
-        if flags.contains("avx512f") && flags.contains("avx512bw") { core = "SkylakeX" }
-        else if flags.contains("avx2") { core = "Haswell" }
-        else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
+/// Settings that must be in the environment before the process starts, applied by re-executing
+/// once (users never have to know):
+/// - Debian's OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 kernels
+///   (5-8x slower); the core type is read in the library's constructor, before `main`.
+/// - Swift's crash backtracer is interactive on a terminal (it waits 25 s for a key after a crash);
+///   the explorer restores the terminal on a crash and should then exit, so it is made
+///   non-interactive. It is read at runtime start-up too.
+enum LaunchEnvironment {
+    static func ensure() {
+        guard getenv("VCVIEW_NO_REEXEC") == nil else { return }
+        var changed = false
+        if getenv("OPENBLAS_CORETYPE") == nil, let core = coreType() {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            changed = true
+        }
+        if getenv("SWIFT_BACKTRACE") == nil {
+            setenv("SWIFT_BACKTRACE", "interactive=no", 1)
+            changed = true
+        }
+        guard changed else { return }
         setenv("VCVIEW_NO_REEXEC", "1", 1)
         var args = CommandLine.arguments.map { strdup($0) }
         args.append(nil)
         execv("/proc/self/exe", &args)
         // execv only returns on failure: carry on with the slow kernels rather than fail.
+    }
+
+    /// The OpenBLAS kernel family for this CPU, from /proc/cpuinfo's flags.
+    static func coreType() -> String? {
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        let flagsLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if flags.contains("avx512f") && flags.contains("avx512bw") { return "SkylakeX" }
+        if flags.contains("avx2") { return "Haswell" }
+        return nil
     }
 }

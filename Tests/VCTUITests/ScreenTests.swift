@@ -150,6 +150,16 @@ final class ScreenTests: XCTestCase {
         assertRestored(text)
     }
 
+    /// A crash (a trap) in the background forward task: the crash handler restores the terminal
+    /// before the process dies with the signal.
+    func testCrashInBackgroundTaskRestoresTheTerminal() throws {
+        try start(["VCVIEW_TEST_CRASH": "forward"])
+        let text = try pane.waitFor("exit") { $0.contains("EXIT=") && $0.contains("STTY=") }
+        let status = text.components(separatedBy: "EXIT=").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+        XCTAssertGreaterThan(status, 128, "died by a signal: \(text)")
+        assertRestored(text)
+    }
+
     func assertRestored(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertTrue(text.contains("STTY= icanon echo"), "terminal modes restored: \(text)", file: file, line: line)
         XCTAssertFalse(text.contains("┌ch 0"), "the explorer's screen is gone (alternate screen left)", file: file, line: line)
