@@ -55,19 +55,21 @@ enum VectorMath {
         return y.replacing(with: -y, where: negative)
     }
 
-    /// Applies `f` to every element, 16 at a time, with a padded tail.
+    /// Applies `f` to every element, 16 at a time, with a padded tail. Generic over the function
+    /// type so each caller gets its own specialised, inlined loop (a closure parameter was called
+    /// indirectly for every 16 values, at ~1.8 ns per value for GELU).
     @inline(__always)
-    static func map(_ p: UnsafeMutablePointer<Float>, _ count: Int, _ f: (V) -> V) {
+    static func apply<F: VectorFunction>(_ p: UnsafeMutablePointer<Float>, _ count: Int, _ f: F.Type) {
         var i = 0
         while i + 16 <= count {
             let v = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-            UnsafeMutableRawPointer(p + i).storeBytes(of: f(v), as: V.self)
+            UnsafeMutableRawPointer(p + i).storeBytes(of: F.apply(v), as: V.self)
             i += 16
         }
         if i < count {
             var v = V(repeating: 0)
             for k in 0..<(count - i) { v[k] = p[i + k] }
-            let r = f(v)
+            let r = F.apply(v)
             for k in 0..<(count - i) { p[i + k] = r[k] }
         }
     }
@@ -76,13 +78,17 @@ enum VectorMath {
     @inline(__always) static func silu(_ x: V) -> V { x / (1 + exp(-x)) }
 
     /// GELU (erf form) in place.
-    static func gelu(_ p: UnsafeMutablePointer<Float>, _ count: Int) { map(p, count) { gelu($0) } }
+    static func gelu(_ p: UnsafeMutablePointer<Float>, _ count: Int) { apply(p, count, GELUFunction.self) }
 
     /// SiLU x·sigmoid(x) in place.
-    static func silu(_ p: UnsafeMutablePointer<Float>, _ count: Int) { map(p, count) { silu($0) } }
+    static func silu(_ p: UnsafeMutablePointer<Float>, _ count: Int) { apply(p, count, SiLUFunction.self) }
 
     /// exp in place.
-    static func exp(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        map(p, count) { exp($0) }
-    }
+    static func exp(_ p: UnsafeMutablePointer<Float>, _ count: Int) { apply(p, count, ExpFunction.self) }
 }
+
+/// A lane-wise function for `VectorMath.apply` (a type, so the loop is specialised per function).
+protocol VectorFunction { static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> }
+enum GELUFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.gelu(x) } }
+enum SiLUFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.silu(x) } }
+enum ExpFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.exp(x) } }
