@@ -124,6 +124,12 @@ final class VectorMathTests: XCTestCase {
             XCTAssertEqual(e[i], expf(e0[i]), accuracy: 4e-7 * expf(e0[i]), "exp(\(e0[i]))")
         }
         XCTAssertEqual(g[1].sign, .minus, "gelu(-0) keeps its sign like libm")
+        var sp = xs
+        sp.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, $0.count) }
+        for (i, x) in xs.enumerated() {
+            let ref = Activation.softplus(x)
+            XCTAssertEqual(sp[i], ref, accuracy: 3e-7 * max(ref, 1e-30) + 1e-12, "softplus(\(x))")
+        }
     }
 }
 

@@ -74,6 +74,39 @@ enum VectorMath {
         }
     }
 
+    /// log(x) for x > 0: x = m·2ᵏ with m in [√½, √2), then log m = 2·atanh(s), s = (m−1)/(m+1),
+    /// by its odd series to s¹¹ (|s| ≤ 0.172: truncation < 1e-9).
+    @inline(__always)
+    static func log(_ x: V) -> V {
+        let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
+        var k = (bits &>> 23) &- 127
+        var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: V.self)     // [1, 2)
+        let big = m .> 1.41421356
+        m = m.replacing(with: m * 0.5, where: big)
+        k = k.replacing(with: k &+ 1, where: unsafeBitCast(big, to: SIMDMask<SIMD16<Int32>>.self))
+        let s = (m - 1) / (m + 1), s2 = s * s
+        var p = V(repeating: 1.0 / 11)
+        p = p * s2 + 1.0 / 9
+        p = p * s2 + 1.0 / 7
+        p = p * s2 + 1.0 / 5
+        p = p * s2 + 1.0 / 3
+        p = p * s2 + 1
+        return 2 * s * p + V(k) * 0.693147180559945309
+    }
+
+    /// softplus with PyTorch's threshold: x above 20, else log1p(eˣ), with log1p(e) computed as
+    /// log(u)·e/(u−1), u = 1 + e: u − 1 is exact, so the factor undoes the rounding of 1 + e that
+    /// a plain log(1 + e) would keep (a 6e-5 relative error near e = 1e-3).
+    @inline(__always)
+    static func softplus(_ x: V) -> V {
+        let e = exp(x)
+        let u = 1 + e
+        let d = u - 1
+        var y = log(u) * (e / d)
+        y = y.replacing(with: e, where: d .== 0)
+        return y.replacing(with: x, where: x .> 20)
+    }
+
     @inline(__always) static func gelu(_ x: V) -> V { 0.5 * x * (1 + erf(x * 0.70710678118654752)) }
     @inline(__always) static func silu(_ x: V) -> V { x / (1 + exp(-x)) }
 
@@ -85,10 +118,14 @@ enum VectorMath {
 
     /// exp in place.
     static func exp(_ p: UnsafeMutablePointer<Float>, _ count: Int) { apply(p, count, ExpFunction.self) }
+
+    /// softplus in place.
+    static func softplus(_ p: UnsafeMutablePointer<Float>, _ count: Int) { apply(p, count, SoftplusFunction.self) }
 }
 
 /// A lane-wise function for `VectorMath.apply` (a type, so the loop is specialised per function).
 protocol VectorFunction { static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> }
 enum GELUFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.gelu(x) } }
 enum SiLUFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.silu(x) } }
+enum SoftplusFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.softplus(x) } }
 enum ExpFunction: VectorFunction { @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { VectorMath.exp(x) } }

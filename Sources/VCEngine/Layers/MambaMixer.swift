@@ -96,8 +96,9 @@ struct MambaMixer: Sendable {
         for t in 0..<l { for ei in 0..<e {
             let v = dtp[t * e + ei] + dtProjBias[ei]                 // nn.Linear's bias
             dtp[t * e + ei] = v
-            delta[t * e + ei] = Activation.softplus(v + dtProjBias[ei])   // selective_scan's delta_bias: the same bias again
+            delta[t * e + ei] = v + dtProjBias[ei]                   // selective_scan's delta_bias: the same bias again
         } }
+        delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
         tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
         tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
         var bm = [Float](repeating: 0, count: l * n), cm = bm
