@@ -62,7 +62,8 @@ enum SelectiveScan {
     /// ‖h_t‖ is the square root of the sum over n.
     static func fast(_ x: SelectiveScanInputs, orders: ScanOrders, enabled: [Bool] = [true, true, true, true],
                      hiddenStates: UnsafeMutablePointer<Float>? = nil,
-                     hiddenNormsSquared: UnsafeMutablePointer<Float>? = nil) -> [[Float]] {
+                     hiddenNormsSquared: UnsafeMutablePointer<Float>? = nil,
+                     decayMeans: UnsafeMutablePointer<Float>? = nil) -> [[Float]] {
         let l = x.tokens, e = x.inner, n = x.state
         // A transposed to (N, E).
         var at = [Float](repeating: 0, count: n * e)
@@ -75,6 +76,15 @@ enum SelectiveScan {
                 for ei in 0..<e { dec[o + ei] = dl[t * e + ei] * a[ni * e + ei] }
             } }
             VectorMath.exp(dec.baseAddress!, l * n * e)
+            // The `decay` site: exp(Δ_t·A) averaged over channels, (N, L), from the same values.
+            if let dm = decayMeans {
+                for t in 0..<l { for ni in 0..<n {
+                    let row = dec.baseAddress! + (t * n + ni) * e
+                    var sum: Float = 0
+                    for ei in 0..<e { sum += row[ei] }
+                    dm[ni * l + t] = sum / Float(e)
+                } }
+            }
         } } }
         var outs: [[Float]] = []
         var h = [Float](repeating: 0, count: n * e)

@@ -113,13 +113,16 @@ struct MambaMixer: Sendable {
         let wantNorm = tap.wants(site.hNorm) || tap.wants(site.hNormMap) || tap.wants(site.hNormN)
         var hs: [Float] = wantH ? [Float](repeating: 0, count: 4 * l * e * n) : []
         var hn: [Float] = wantNorm ? [Float](repeating: 0, count: 4 * l * n) : []
-        let ys = hs.withUnsafeMutableBufferPointer { hp in hn.withUnsafeMutableBufferPointer { np in
+        let wantDecay = tap.wants(site.decay)
+        var dm: [Float] = wantDecay ? [Float](repeating: 0, count: n * l) : []
+        let ys = hs.withUnsafeMutableBufferPointer { hp in hn.withUnsafeMutableBufferPointer { np in dm.withUnsafeMutableBufferPointer { dp in
             SelectiveScan.fast(inputs, orders: orders, enabled: ablation.enabledDirections,
-                               hiddenStates: wantH ? hp.baseAddress : nil, hiddenNormsSquared: wantNorm ? np.baseAddress : nil)
-        } }
+                               hiddenStates: wantH ? hp.baseAddress : nil, hiddenNormsSquared: wantNorm ? np.baseAddress : nil,
+                               decayMeans: wantDecay ? dp.baseAddress : nil)
+        } } }
         if wantH { tap.tensor(site.h) { Tensor(shape: [4, l, e, n], data: hs) } }
         if wantNorm { emitHiddenNorms(hn, tap, orders: orders, height: x.height, width: x.width) }
-        tap.tensor(site.decay) { decayMap(delta, tokens: l, height: x.height, width: x.width) }
+        if wantDecay { tap.tensor(site.decay) { Tensor(shape: [n, x.height, x.width], data: dm) } }
         tap.tensor(site.dirShare) { directionShares(ys, tokens: l, height: x.height, width: x.width) }
         var y = FeatureMap(height: x.height, width: x.width, channels: e)
         for k in 0..<4 {
@@ -165,19 +168,6 @@ extension MambaMixer {
             } } }
             return Tensor(shape: [4, n, height, width], data: m)
         }
-    }
-
-    /// The decay exp(Δ_t·A) averaged over channels, per state index: (N, h, w). Δ is indexed by
-    /// the step t, which is also raster position t (official quirk), so it maps straight to the grid.
-    func decayMap(_ delta: [Float], tokens l: Int, height: Int, width: Int) -> Tensor {
-        let e = inner, n = state
-        var m = [Float](repeating: 0, count: n * l)
-        for t in 0..<l { for ni in 0..<n {
-            var s: Double = 0
-            for ei in 0..<e { s += Double(expf(delta[t * e + ei] * A[ei * n + ni])) }
-            m[ni * l + t] = Float(s / Double(e))
-        } }
-        return Tensor(shape: [n, height, width], data: m)
     }
 
     /// Each direction's share of the summed output per token: Σ_e |y_k| / Σ_j Σ_e |y_j|, (4, h, w).
