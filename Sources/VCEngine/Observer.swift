@@ -32,6 +32,12 @@ public struct SitePattern: Sendable {
         return false
     }
 
+    /// Every block output, every Mamba internal and hidden-state norm, the head: what the issue on
+    /// performance calls "the TUI's full set of observers" (the explorer itself records `*`, which
+    /// adds each MLP's intermediate maps).
+    public static let blocksAndMamba = SitePattern(
+        "input,patch_embed,network.?,network.?.?,network.?.??,pos_embed,network.6.*.mamba*,norm,pool,head,dist_head,logits")
+
     /// Sites that cost real memory to produce (hidden states at every scan step).
     public static func isExpensive(_ site: String) -> Bool { site.hasSuffix(".mamba.h") }
 

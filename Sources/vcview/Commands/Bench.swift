@@ -13,7 +13,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Input side.") var size = 224
     @Option(help: "Threads (default: one per core).") var threads: Int?
     @Option(help: "Timed runs (after two warm-up runs).") var runs = 10
-    @Option(help: "Site pattern to observe while timing (measures the cost of instrumentation), e.g. '*'.") var observe: String?
+    @Option(help: "Site pattern to observe while timing (the cost of instrumentation): a glob list such as '*', or 'blocks' for every block output plus the Mamba internals and hidden-state norms.")
+    var observe: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -31,7 +32,7 @@ struct Bench: ParsableCommand {
             }
             guard size >= 32 && size <= 2048 else { throw UserError("--size must be between 32 and 2048") }
             let input = SeededWeights.input(seed: 0, height: size, width: size)
-            let observer: ActivationObserver? = observe.map { DiscardingObserver(SitePattern($0)) }
+            let observer: ActivationObserver? = observe.map { DiscardingObserver($0 == "blocks" ? .blocksAndMamba : SitePattern($0)) }
             for _ in 0..<2 { _ = try model.forward(input, observer: observer) }
             var totals: [Double] = []
             var stageTimes: [String: [Double]] = [:]
