@@ -51,11 +51,21 @@ final class DemoModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cfg.nMamba, 2)
         XCTAssertEqual(cfg.numClasses, SceneGenerator.classNames.count)
         XCTAssertEqual(cfg.posGrid, [7, 7], "trained at 224x224: a 7x7 stage-4 grid")
-        let meta = Dictionary(info.args, uniquingKeysWith: { a, _ in a })
+        // CheckpointInfo.args renders metadata for display (quoted, shortened); read the exact
+        // strings from the safetensors header: 8-byte little-endian length, then JSON.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.weights))
+        let n = bytes.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + n))) as? [String: Any]
+        let meta = header?["__metadata__"] as? [String: String] ?? [:]
         XCTAssertEqual(meta["name"], "vcmamba-demo")
         XCTAssertEqual(meta["trained_by"], "tools/train/train.py")
+        XCTAssertTrue(info.args.contains { $0.0 == "classes" })
         let classes = try JSONSerialization.jsonObject(with: Data((meta["classes"] ?? "[]").utf8)) as? [String]
         XCTAssertEqual(classes, SceneGenerator.classNames)
+        let config = try JSONSerialization.jsonObject(with: Data((meta["config"] ?? "{}").utf8)) as? [String: Any]
+        XCTAssertEqual(config?["depths"] as? [Int], cfg.depths)
+        XCTAssertEqual(config?["widths"] as? [Int], cfg.widths)
+        XCTAssertEqual(config?["n_mamba"] as? Int, cfg.nMamba)
         let lines = try String(contentsOfFile: Self.assets.appendingPathComponent("vcmamba-demo.classes.txt").path,
                                encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines, SceneGenerator.classNames)
