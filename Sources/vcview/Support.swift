@@ -40,20 +40,29 @@ struct LoadedModel {
     let bundled: Bool
     let dtype: String
 
-    var name: String {
-        bundled ? "vcview demo model (\(model.config.variantName), \(model.config.numClasses) classes)" : model.config.variantName
-    }
+    /// The file's own name for the model (vcview's safetensors carry one), else the variant.
+    var name: String { info.metadata["name"] ?? model.config.variantName }
 
     func label(_ i: Int) -> String { i < labels.count ? labels[i] : "class \(i)" }
 
     /// One line that says which model is in use: name, classes, parameters, where from.
     var summary: String {
         let cfg = model.config
-        let classes = cfg.numClasses == 1000 && labels.count == 1000 ? "ImageNet-1k" : "\(cfg.numClasses) classes"
+        let classes: String
+        if cfg.numClasses == 1000 && labels.count == 1000 { classes = "ImageNet-1k" }
+        else if !labels.isEmpty && labels.count <= 12 { classes = "\(labels.count) classes: " + labels.joined(separator: ", ") }
+        else { classes = "\(cfg.numClasses) classes" }
         let params = String(format: "%.2fM params", Double(cfg.parameterCount) / 1e6)
-        let source = bundled ? "bundled \(info.path)" : info.path
+        let kind = info.metadata["name"] != nil ? "VCMamba \(cfg.variantName), " : ""
+        let source = bundled ? "bundled \(info.path) (trained by vcview, see assets/README.md)" : info.path
         let entry = info.entryUsed.map { " [\($0)]" } ?? ""
-        return "\(cfg.variantName) (\(classes), \(params)) from \(source)\(entry)"
+        return "\(name) (\(kind)\(classes), \(params)) from \(source)\(entry)"
+    }
+
+    /// The default picture: a rendered scene for the bundled model (it knows only its ten shapes),
+    /// a photo for anything else.
+    static func defaultImage(bundled: Bool) -> String {
+        bundled ? Assets.path("scenes/star.png") : Assets.path("images/chelsea.png")
     }
 
     static func load(weights: String?, ema: Bool) throws -> LoadedModel {

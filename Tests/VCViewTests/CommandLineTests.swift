@@ -44,6 +44,25 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// No --weights: the bundled demo model, named with its classes, right on its own scenes.
+    func testBundledModelIsUsedAndNamedWithoutWeights() throws {
+        let r = try CLI.run(["predict", CLI.asset("scenes/heart.png"), "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let obj = try CLI.json(r.stdout)
+        let model = try XCTUnwrap(obj["model"] as? [String: Any])
+        XCTAssertEqual(model["bundled"] as? Bool, true)
+        XCTAssertEqual(model["name"] as? String, "vcmamba-demo")
+        XCTAssertEqual((obj["top"] as? [[String: Any]])?.first?["label"] as? String, "heart")
+        let text = try CLI.run(["predict", CLI.asset("images/coffee.png")])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("model: vcmamba-demo (VCMamba custom, 10 classes: circle, square"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("from bundled "), text.stdout)
+        let inspect = try CLI.run(["inspect"])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("depths:      1, 1, 2, 3"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("mamba:       2 layers"), inspect.stdout)
+    }
+
     func testInspectReportsConfigurationAndExtras() throws {
         let r = try CLI.run(["inspect", official, "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)

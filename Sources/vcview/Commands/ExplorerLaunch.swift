@@ -13,7 +13,7 @@ enum ExplorerLaunch {
                 throw UserError("--colors must be auto, truecolor, 256, 16 or none, got \(colors)")
             }
             let loaded = try LoadedModel.load(weights: weights, ema: ema)
-            let path = image ?? Assets.path("images/chelsea.png")
+            let path = image ?? LoadedModel.defaultImage(bundled: loaded.bundled)
             let input = try PreparedInput.make(image: path, inputTensor: nil, size: size)
             let picture = input.cropped.map { Picture(width: $0.width, height: $0.height, rgb: $0.pixels) }
             var options = ExplorerOptions(colors: request, mouse: mouse,

@@ -58,7 +58,10 @@ struct Inspect: ParsableCommand {
                 print("parameters:  \(grouped(cfg.parameterCount))")
                 print("dtype:       \(dtypes.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))")
                 if let e = info.epoch { print("epoch:       \(e)") }
-                if !info.args.isEmpty { print("args:        \(info.args.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))") }
+                if !info.args.isEmpty {
+                    let label = info.format == "safetensors" ? "metadata:   " : "args:       "
+                    print("\(label) \(info.args.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))")
+                }
                 print("keys:        \(loaded.stateDict.keys.count)\(report.isClean ? ", all as the official code expects" : "")")
                 for line in report.lines(limit: 20) { print("problem:     \(line)") }
             }

@@ -1,6 +1,3 @@
-// PENDING: belongs in Tests/VCViewTests/DemoModelTests.swift once VCCheckpoint's CheckpointLoader
-// is on main (it needs VCCheckpoint, VCImage and VCEngine; Package.swift already gives the test
-// target all four). Kept here, outside any target, so this branch builds on its own.
 import Foundation
 import XCTest
 import VCCheckpoint
@@ -24,12 +21,7 @@ final class DemoModelTests: XCTestCase {
     static func model() throws -> (model: VCMambaModel, info: CheckpointInfo) {
         if let c = cached { return c }
         let loaded = try CheckpointLoader.load(path: weights)
-        var set = ParameterSet()
-        for key in loaded.stateDict.keys where !key.hasSuffix("num_batches_tracked") {
-            guard let t = loaded.stateDict[key] else { continue }
-            set.set(key, Tensor(shape: t.shape, data: try t.floats()))
-        }
-        let c = (try VCMambaModel(parameters: set), loaded.info)
+        let c = (try VCMambaModel(parameters: try ParameterSet(loaded.stateDict)), loaded.info)
         cached = c
         return c
     }
