@@ -201,8 +201,8 @@ struct JSONParser {
     }
 }
 
-/// A JSON string literal for `s` (quotes included).
-func jsonString(_ s: String) -> String {
+/// A JSON string literal for `s` (quotes included); shared with VCExport's sidecar writer.
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {

@@ -1,3 +1,4 @@
+import VCCheckpoint
 /// A JSON value written deterministically: object keys in the order given, floats in their
 /// shortest round-trip form, non-finite numbers as null, no whitespace beyond what `pretty` adds.
 /// Sidecars must be byte-identical run to run, which JSONSerialization does not promise.
@@ -54,24 +55,7 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        out += VCCheckpoint.jsonString(s)
     }
 }
 

@@ -79,6 +79,26 @@ final class KernelTests: XCTestCase {
         XCTAssertGreaterThan(hs.reduce(0) { max($0, abs($1)) }, 0)
     }
 
+    /// With two engine threads large products are split by rows (many tokens) or by output
+    /// channels (few tokens, as in stage 4); both equal the single call.
+    func testThreadedGemmSplitsEqualTheTripleLoop() {
+        let saved = EngineThreads.current
+        defer { EngineThreads.set(saved) }
+        EngineThreads.set(2)
+        for (m, n, k) in [(300, 130, 60), (49, 1000, 64), (49, 37 * 16 + 5, 80)] {
+            let a = SeededWeights.uniforms(seed: 2, key: "a\(m)", count: m * k), b = SeededWeights.uniforms(seed: 2, key: "b\(n)", count: n * k)
+            let ref = gemmABtReference(a, b, m: m, n: n, k: k)
+            for accumulate in [false, true] {
+                var c = [Float](repeating: accumulate ? 1 : 7, count: m * n)
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    gemmABt(ap.baseAddress!, lda: k, bp.baseAddress!, ldb: k, cp.baseAddress!, ldc: n, m: m, n: n, k: k, accumulate: accumulate)
+                } } }
+                let expected = accumulate ? ref.map { $0 + 1 } : ref
+                XCTAssertLessThan(Tensor(shape: [m, n], data: c).relativeError(to: Tensor(shape: [m, n], data: expected)), 1e-5, "\(m)×\(n)×\(k) accumulate \(accumulate)")
+            }
+        }
+    }
+
     func testGemmMatchesTripleLoop() {
         let m = 7, n = 5, k = 9
         let a = SeededWeights.uniforms(seed: 1, key: "a", count: m * k), b = SeededWeights.uniforms(seed: 1, key: "b", count: n * k)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -72,7 +71,8 @@ def main() -> None:
     times.sort()
     n = len(times)
     median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM starts afresh at exec; ru_maxrss would include the parent's size (fork + exec).
+    peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
     print(json.dumps({"median_ms": median, "min_ms": times[0], "max_ms": times[-1], "peak_rss_mb": peak,
                       "top1": int(logits.argmax()), "threads": torch.get_num_threads()}))
 

@@ -1,15 +1,40 @@
 import CBLAS
+import Dispatch
 
 /// C[M×N] = A[M×K] · B[N×K]ᵀ (+ C when `accumulate`), all row-major; OpenBLAS sgemm.
 ///
 /// This is the shape of every 1×1 convolution and Linear layer in channels-last layout: A holds
 /// tokens × input channels, B is the PyTorch weight (out × in) as stored.
-@inline(__always)
+///
+/// With several engine threads a large product is cut into one block per thread: by rows of A
+/// when there are many tokens, by rows of B (output channels) when there are few (stage 4 has
+/// 49 tokens and wide weights). Each block is an independent single-threaded sgemm.
 func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
              _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool = false) {
     if m == 0 || n == 0 { return }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    let threads = EngineThreads.current
+    let beta: Float = accumulate ? 1 : 0
+    guard threads > 1, m * n * k >= 2_000_000 else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        return
+    }
+    nonisolated(unsafe) let a = a, b = b, c = c
+    if m >= 64 * threads {
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let r0 = m * t / threads, r1 = m * (t + 1) / threads
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r1 - r0), Int32(n), Int32(k),
+                        1, a + r0 * lda, Int32(lda), b, Int32(ldb), beta, c + r0 * ldc, Int32(ldc))
+        }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            // Column blocks on 16-wide boundaries keep each thread's stores in whole cache lines.
+            let n0 = (n * t / threads) & ~15, n1 = t == threads - 1 ? n : (n * (t + 1) / threads) & ~15
+            if n1 <= n0 { return }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n1 - n0), Int32(k),
+                        1, a, Int32(lda), b + n0 * ldb, Int32(ldb), beta, c + n0, Int32(ldc))
+        }
+    }
 }
 
 /// Reference for `gemmABt`: the plain triple loop, used by tests.

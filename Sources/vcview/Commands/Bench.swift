@@ -83,9 +83,11 @@ struct Stats {
     }
 }
 
-/// Peak resident set size of this process (getrusage's ru_maxrss, in kB on Linux).
+/// Peak resident set size of this program: VmHWM from /proc/self/status, which starts afresh at
+/// exec (getrusage's ru_maxrss does not: a child started by a large parent inherits its size).
 func peakResidentMB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
 }
