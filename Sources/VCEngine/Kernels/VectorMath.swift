@@ -83,7 +83,7 @@ enum VectorMath {
         var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: V.self)     // [1, 2)
         let big = m .> 1.41421356
         m = m.replacing(with: m * 0.5, where: big)
-        k = k.replacing(with: k &+ 1, where: unsafeBitCast(big, to: SIMDMask<SIMD16<Int32>>.self))
+        k = k.replacing(with: k &+ 1, where: big)
         let s = (m - 1) / (m + 1), s2 = s * s
         var p = V(repeating: 1.0 / 11)
         p = p * s2 + 1.0 / 9
