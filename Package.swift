@@ -2,7 +2,7 @@
 // vcview: a terminal explorer for VCMamba checkpoints, with a CPU engine of its own.
 //
 // Layering (dependencies point one way):
-//   CCodecs / CBLAS / CNcurses (C and system libraries)
+//   CCodecs / CKernels / CBLAS / CNcurses (C and system libraries)
 //     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
 //     <- VCEngine (VCMamba model, kernels, named hooks)
@@ -37,10 +37,13 @@ let package = Package(
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 cSettings: [.unsafeFlags(["-O2", "-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
+        // The engine's hot loops in C with clang vector extensions (see Sources/CKernels/vmath.h).
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: [.unsafeFlags(["-O3", "-march=native", "-mprefer-vector-width=512"])]),
         .target(name: "VCCheckpoint", dependencies: ["CCodecs"], swiftSettings: numericFlags),
         .target(name: "VCImage", dependencies: ["CCodecs"], swiftSettings: numericFlags),
         .target(name: "VCScenes", swiftSettings: numericFlags),
-        .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS"], swiftSettings: numericFlags),
+        .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS", "CKernels"], swiftSettings: numericFlags),
         .target(name: "VCRender", dependencies: ["VCEngine"], swiftSettings: numericFlags),
         .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Dense and depthwise 2-D convolutions on channels-last maps.
 
 /// A dense k×k convolution (PyTorch `Conv2d`, groups 1) re-laid for im2col + GEMM.
@@ -96,62 +98,22 @@ struct DepthwiseConv: Sendable {
     }
 
     /// The convolution (bias included), then optionally act(y·scale + shift) applied to each
-    /// output before it is stored.
-    ///
-    /// Sixteen channels are accumulated in one register across all k·k taps and written once
-    /// (re-reading and re-writing the output row for every tap was most of this kernel's time);
-    /// the epilogue runs on the register. Channels past the last multiple of 16 take the scalar
-    /// path, `reference`, which is also what the tests compare against.
+    /// output before it is stored: `vck_depthwise` (C), rows split over the engine's threads.
+    /// `reference` is the plain loop it is tested against.
     func callAsFunction(_ x: FeatureMap, epilogue: (scale: [Float], shift: [Float], act: EpilogueActivation)?) -> FeatureMap {
         precondition(x.channels == channels)
-        let h = x.height, w = x.width, c = channels, k = kernel, pad = k / 2
+        let h = x.height, w = x.width, c = channels, k = kernel
         var out = FeatureMap(uninitializedHeight: h, width: w, channels: c)
-        let ones = [Float](repeating: 1, count: c), zeros = [Float](repeating: 0, count: c)
-        let escale = epilogue?.scale ?? ones, eshift = epilogue?.shift ?? zeros
+        let escale = epilogue?.scale ?? [Float](repeating: 1, count: c)
+        let eshift = epilogue?.shift ?? [Float](repeating: 0, count: c)
         let act = epilogue?.act ?? .none
-        let vectorChannels = c - c % 16
-        typealias V = SIMD16<Float>
-        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
         x.data.withUnsafeBufferPointer { srcBuf in weight.withUnsafeBufferPointer { wtBuf in
         bias.withUnsafeBufferPointer { bBuf in escale.withUnsafeBufferPointer { esBuf in eshift.withUnsafeBufferPointer { etBuf in
         out.data.withUnsafeMutableBufferPointer { dstBuf in
             nonisolated(unsafe) let src = srcBuf.baseAddress!, wt = wtBuf.baseAddress!, b = bBuf.baseAddress!
             nonisolated(unsafe) let es = esBuf.baseAddress!, et = etBuf.baseAddress!, dst = dstBuf.baseAddress!
             Parallel.rows(h, work: h * w * c * k) { rows in
-            for i in rows {
-                let ky0 = max(0, pad - i), ky1 = min(k, h + pad - i)
-                for j in 0..<w {
-                    let kx0 = max(0, pad - j), kx1 = min(k, w + pad - j)
-                    let o = (i * w + j) * c
-                    var c0 = 0
-                    while c0 < vectorChannels {
-                        var acc = load(b + c0)
-                        for ky in ky0..<ky1 {
-                            let rowBase = ((i + ky - pad) * w + (j - pad)) * c + c0
-                            for kx in kx0..<kx1 {
-                                acc.addProduct(load(src + rowBase + kx * c), load(wt + (ky * k + kx) * c + c0))
-                            }
-                        }
-                        var y = acc * load(es + c0) + load(et + c0)
-                        switch act {
-                        case .none: break
-                        case .relu: y = y.replacing(with: V(repeating: 0), where: y .< 0)
-                        case .gelu: y = VectorMath.gelu(y)
-                        case .silu: y = VectorMath.silu(y)
-                        }
-                        UnsafeMutableRawPointer(dst + o + c0).storeBytes(of: y, as: V.self)
-                        c0 += 16
-                    }
-                    if c0 < c {
-                        for ch in c0..<c { dst[o + ch] = b[ch] }
-                        for ky in ky0..<ky1 { for kx in kx0..<kx1 {
-                            let s = ((i + ky - pad) * w + (j + kx - pad)) * c, t = (ky * k + kx) * c
-                            for ch in c0..<c { dst[o + ch] += src[s + ch] * wt[t + ch] }
-                        } }
-                        Epilogue.affine(dst + o + c0, rows: 1, channels: c - c0, scale: es + c0, shift: et + c0, act)
-                    }
-                }
-            }
+                vck_depthwise(src, h, w, c, k, wt, b, es, et, act.rawValue, dst, rows.lowerBound, rows.upperBound)
             }
         } } } } } }
         return out

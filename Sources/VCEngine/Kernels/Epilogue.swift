@@ -1,8 +1,11 @@
+import CKernels
+
 /// Fused per-channel epilogues: after a GEMM or a depthwise convolution has produced a raw
 /// accumulator, one pass over each token row applies bias, BatchNorm and the activation while
 /// the row is in cache (three separate passes over a 3 MB map cost more than the GEMM's tail).
-enum EpilogueActivation: Sendable, Equatable {
-    case none, relu, gelu, silu
+enum EpilogueActivation: Int32, Sendable, Equatable {
+    // The raw values are the C kernels' VCK_ACT_* codes.
+    case none = 0, relu = 1, gelu = 2, silu = 3
 }
 
 enum Epilogue {
@@ -11,16 +14,7 @@ enum Epilogue {
                        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, _ act: EpilogueActivation) {
         nonisolated(unsafe) let d = d, scale = scale, shift = shift
         Parallel.rows(rows, work: rows * c * (act == .none ? 1 : 8)) { range in
-        for r in range {
-            let row = d + r * c
-            for ch in 0..<c { row[ch] = row[ch] * scale[ch] + shift[ch] }
-            switch act {
-            case .none: break
-            case .relu: for ch in 0..<c { row[ch] = max(row[ch], 0) }
-            case .gelu: VectorMath.gelu(row, c)
-            case .silu: VectorMath.silu(row, c)
-            }
-        }
+            vck_affine_act(d, c, scale, shift, act.rawValue, range.lowerBound, range.upperBound)
         }
     }
 
@@ -30,14 +24,7 @@ enum Epilogue {
                          scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, gain: UnsafePointer<Float>?) {
         nonisolated(unsafe) let x = x, acc = acc, scale = scale, shift = shift, gain = gain
         Parallel.rows(rows, work: rows * c) { range in
-        for r in range {
-            let xr = x + r * c, ar = acc + r * c
-            if let g = gain {
-                for ch in 0..<c { xr[ch] += g[ch] * (ar[ch] * scale[ch] + shift[ch]) }
-            } else {
-                for ch in 0..<c { xr[ch] += ar[ch] * scale[ch] + shift[ch] }
-            }
-        }
+            vck_residual(x, acc, c, scale, shift, gain, range.lowerBound, range.upperBound)
         }
     }
 }

@@ -15,10 +15,13 @@ struct BatchNorm: Sendable {
         scale = sc; shift = sh
     }
 
+    /// In place, through the same fused multiply-add as the epilogues that fold this BatchNorm
+    /// into a convolution: a forward pass that stops to show the BN's input (an observer asked
+    /// for it) then gives bit-identical results to one that does not.
     func apply(_ m: inout FeatureMap) {
         let c = m.channels, l = m.tokens
         scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in m.data.withUnsafeMutableBufferPointer { d in
-            for p in 0..<l { for ch in 0..<c { d[p * c + ch] = d[p * c + ch] * s[ch] + t[ch] } }
+            Epilogue.affine(d.baseAddress!, rows: l, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, .none)
         } } }
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+import Dispatch
 import Glibc
 
 /// The selective scan of PlainMamba2D, four directions over one token grid.
@@ -54,87 +56,47 @@ enum SelectiveScan {
         return outs
     }
 
-    /// The fast path. exp(Δ_t·A) depends only on t (Δ is shared by all four scans), so it is
-    /// computed once per layer, laid out (t, n, e) so that every inner loop runs over contiguous
-    /// channels. h is kept as (N, E). `hiddenStates`, when given, receives h after every step as
-    /// (4, L, E, N) — the layout of the `….mamba.h` site. `hiddenNormsSquared`, when given,
-    /// receives Σ_e h[e][n]² after every step as (4, L, N): the per-state magnitudes, from which
-    /// ‖h_t‖ is the square root of the sum over n.
+    /// The fast path, `vck_scan4` (C): sixteen channels at a time, h in registers, exp(Δ_t·A)
+    /// computed once per layer (Δ is shared by all four scans) and read by the four directions.
+    /// Channel blocks are independent, so they are split over the engine's threads, except when
+    /// the per-step sums below (accumulated across blocks) are asked for.
+    ///
+    /// `hiddenStates`, when given, receives h after every step as (4, L, E, N) — the layout of the
+    /// `….mamba.h` site. `hiddenNormsSquared`, when given, receives Σ_e h[e][n]² after every step
+    /// as (4, L, N): the per-state magnitudes, from which ‖h_t‖ is the square root of the sum over
+    /// n. `decayMeans` receives exp(Δ_t·A) averaged over channels, (N, L).
     static func fast(_ x: SelectiveScanInputs, orders: ScanOrders, enabled: [Bool] = [true, true, true, true],
                      hiddenStates: UnsafeMutablePointer<Float>? = nil,
                      hiddenNormsSquared: UnsafeMutablePointer<Float>? = nil,
                      decayMeans: UnsafeMutablePointer<Float>? = nil) -> [[Float]] {
         let l = x.tokens, e = x.inner, n = x.state
-        // A transposed to (N, E).
-        var at = [Float](repeating: 0, count: n * e)
-        for ei in 0..<e { for ni in 0..<n { at[ni * e + ei] = x.A[ei * n + ni] } }
-        // decay[t][n][e] = exp(Δ[t][e] · A[e][n])
-        var decay = [Float](repeating: 0, count: l * n * e)
-        decay.withUnsafeMutableBufferPointer { dec in x.delta.withUnsafeBufferPointer { dl in at.withUnsafeBufferPointer { a in
-            for t in 0..<l { for ni in 0..<n {
-                let o = (t * n + ni) * e
-                for ei in 0..<e { dec[o + ei] = dl[t * e + ei] * a[ni * e + ei] }
-            } }
-            VectorMath.exp(dec.baseAddress!, l * n * e)
-            // The `decay` site: exp(Δ_t·A) averaged over channels, (N, L), from the same values.
-            if let dm = decayMeans {
-                for t in 0..<l { for ni in 0..<n {
-                    let row = dec.baseAddress! + (t * n + ni) * e
-                    var sum: Float = 0
-                    for ei in 0..<e { sum += row[ei] }
-                    dm[ni * l + t] = sum / Float(e)
-                } }
+        let order32 = orders.orders.flatMap { $0.map(Int32.init) }
+        let dirs32 = orders.directions.flatMap { $0.map(Int32.init) }
+        let enabled32 = enabled.map { Int32($0 ? 1 : 0) }
+        if let hn = hiddenNormsSquared { hn.initialize(repeating: 0, count: 4 * l * n) }
+        if let dm = decayMeans { dm.initialize(repeating: 0, count: n * l) }
+        var out = [Float](unsafeUninitializedCapacity: 4 * l * e) { _, count in count = 4 * l * e }
+        let blocks = (e + 15) / 16
+        let threads = hiddenNormsSquared == nil && decayMeans == nil ? min(EngineThreads.current, blocks) : 1
+        out.withUnsafeMutableBufferPointer { op in
+        x.u.withUnsafeBufferPointer { u in x.delta.withUnsafeBufferPointer { dl in x.A.withUnsafeBufferPointer { a in
+        x.B.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
+        x.directionBs.withUnsafeBufferPointer { db in order32.withUnsafeBufferPointer { o in dirs32.withUnsafeBufferPointer { ds in
+        enabled32.withUnsafeBufferPointer { en in
+            nonisolated(unsafe) let ptrs = (u.baseAddress!, dl.baseAddress!, a.baseAddress!, bb.baseAddress!, cc.baseAddress!,
+                                            dd.baseAddress!, db.baseAddress!, o.baseAddress!, ds.baseAddress!, en.baseAddress!, op.baseAddress!)
+            nonisolated(unsafe) let hs = hiddenStates, hn = hiddenNormsSquared, dm = decayMeans
+            let run: @Sendable (Int) -> Void = { t in
+                let b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads
+                if b1 <= b0 { return }
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: l * n * 16 * 4, alignment: 64)
+                defer { raw.deallocate() }
+                let scratch = raw.bindMemory(to: Float.self, capacity: l * n * 16)
+                vck_scan4(l, e, n, ptrs.0, ptrs.1, ptrs.2, ptrs.3, ptrs.4, ptrs.5, ptrs.6, ptrs.7, ptrs.8, ptrs.9,
+                          ptrs.10, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
             }
-        } } }
-        var outs: [[Float]] = []
-        var h = [Float](repeating: 0, count: n * e)
-        var du = [Float](repeating: 0, count: e)
-        var y = [Float](repeating: 0, count: e)
-        var bt = [Float](repeating: 0, count: n)
-        for k in 0..<4 {
-            var out = [Float](repeating: 0, count: l * e)
-            guard enabled[k] else { outs.append(out); continue }
-            for i in 0..<h.count { h[i] = 0 }
-            let order = orders.orders[k], dirs = orders.directions[k]
-            h.withUnsafeMutableBufferPointer { hp in du.withUnsafeMutableBufferPointer { dup in y.withUnsafeMutableBufferPointer { yp in
-            bt.withUnsafeMutableBufferPointer { btp in out.withUnsafeMutableBufferPointer { op in
-            decay.withUnsafeBufferPointer { dec in x.u.withUnsafeBufferPointer { u in x.delta.withUnsafeBufferPointer { dl in
-            x.B.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
-            x.directionBs.withUnsafeBufferPointer { db in
-                for t in 0..<l {
-                    let p = order[t], d = dirs[t]
-                    let ut = u.baseAddress! + p * e, dt = dl.baseAddress! + t * e
-                    for ei in 0..<e { dup[ei] = dt[ei] * ut[ei]; yp[ei] = dd[ei] * ut[ei] }
-                    for ni in 0..<n { btp[ni] = bb[t * n + ni] + db[d * n + ni] }
-                    for ni in 0..<n {
-                        let hr = hp.baseAddress! + ni * e, dr = dec.baseAddress! + (t * n + ni) * e
-                        let b = btp[ni], c = cc[t * n + ni]
-                        for ei in 0..<e {
-                            let v = dr[ei] * hr[ei] + dup[ei] * b
-                            hr[ei] = v
-                            yp[ei] += c * v
-                        }
-                    }
-                    let o = op.baseAddress! + p * e
-                    for ei in 0..<e { o[ei] = yp[ei] }
-                    if let hs = hiddenStates {
-                        let base = hs + ((k * l) + t) * e * n
-                        for ni in 0..<n { for ei in 0..<e { base[ei * n + ni] = hp[ni * e + ei] } }
-                    }
-                    if let hn = hiddenNormsSquared {
-                        let row = hn + (k * l + t) * n
-                        for ni in 0..<n {
-                            var s: Float = 0
-                            let hr = hp.baseAddress! + ni * e
-                            for ei in 0..<e { s += hr[ei] * hr[ei] }
-                            row[ni] = s
-                        }
-                    }
-                }
-            } } } }
-            } } } } } } } }
-            outs.append(out)
-        }
-        return outs
+            if threads > 1 { DispatchQueue.concurrentPerform(iterations: threads, execute: run) } else { run(0) }
+        } } } } } } } } } } }
+        return (0..<4).map { k in Array(out[(k * l * e)..<((k + 1) * l * e)]) }
     }
 }

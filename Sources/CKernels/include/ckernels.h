@@ -1,0 +1,43 @@
+// ckernels: the engine's hot elementwise, depthwise and scan loops, written with clang vector
+// extensions so that their code generation (FMA, 512-bit registers, inlining) is under our control.
+// Every function here has a plain Swift reference beside its caller that the tests compare with.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stdint.h>
+
+// Activations applied after an affine epilogue (the values match EpilogueActivation in Swift).
+enum { VCK_ACT_NONE = 0, VCK_ACT_RELU = 1, VCK_ACT_GELU = 2, VCK_ACT_SILU = 3 };
+
+// In place over n floats.
+void vck_exp(float *p, long n);
+void vck_gelu(float *p, long n);        // x·½(1 + erf(x/√2)), erf by Abramowitz & Stegun 7.1.26
+void vck_silu(float *p, long n);        // x / (1 + e^−x)
+void vck_softplus(float *p, long n);    // PyTorch's: x above 20, else log1p(eˣ)
+
+// d[r][ch] = act(d[r][ch]·scale[ch] + shift[ch]) for rows r0 ≤ r < r1 of a (rows, c) map.
+void vck_affine_act(float *d, long c, const float *scale, const float *shift, int act, long r0, long r1);
+
+// x[r][ch] += gain[ch]·(acc[r][ch]·scale[ch] + shift[ch]) (gain may be NULL: 1) for r0 ≤ r < r1.
+void vck_residual(float *x, const float *acc, long c, const float *scale, const float *shift,
+                  const float *gain, long r0, long r1);
+
+// Depthwise k×k convolution, stride 1, zero padding k/2, channels-last (h, w, c), output rows
+// r0 ≤ i < r1: dst = act((conv(src) + bias)·scale + shift). weight is (k, k, c).
+void vck_depthwise(const float *src, long h, long w, long c, long k, const float *weight,
+                   const float *bias, const float *scale, const float *shift, int act,
+                   float *dst, long r0, long r1);
+
+// The four-direction selective scan of PlainMamba2D for channels e0 ≤ e < e1 (e0 a multiple of
+// 16). Shapes: u, delta (L, E); A (E, N); B, C (L, N); D (E); dirB (5, N); orders, dirs (4, L);
+// enabled (4); out (4, L, E). Optional outputs (NULL to skip): hidden (4, L, E, N) written;
+// hnorm2 (4, L, N) and decay_means (N, L) accumulated into (the caller zeroes them), so a caller
+// that splits channels across threads must not request them from two threads at once.
+// scratch holds L·N·16 floats.
+void vck_scan4(long L, long E, long N, const float *u, const float *delta, const float *A,
+               const float *B, const float *C, const float *D, const float *dirB,
+               const int32_t *orders, const int32_t *dirs, const int32_t *enabled,
+               float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
+               long e0, long e1);
+
+#endif
