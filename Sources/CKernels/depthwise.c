@@ -4,84 +4,96 @@
 
 // Sixteen channels of one output pixel accumulate in one register across all k·k taps and are
 // written once (re-reading and re-writing the output row for every tap was most of the time).
-// The 3×3 case keeps its nine weight vectors in registers across a whole output row.
-static inline void pixel16(const float *src, long w, long c, long k, const float *weight, long c0,
-                           long i, long j, long ky0, long ky1, vf acc, vf *out) {
-    long pad = k / 2;
-    long kx0 = j < pad ? pad - j : 0, kx1 = k < w + pad - j ? k : w + pad - j;
-    for (long ky = ky0; ky < ky1; ky++) {
-        const float *s = src + ((i + ky - pad) * w + (j - pad)) * c + c0;
-        const float *wt = weight + ky * k * c + c0;
-        for (long kx = kx0; kx < kx1; kx++) acc += vload(s + kx * c) * vload(wt + kx * c);
-    }
-    *out = acc;
-}
 
+// Any k: eight adjacent output pixels of one 16-channel block accumulate together, so each tap's
+// weight vector is loaded once for eight multiply-adds (one pixel at a time, the 7×7 convolution
+// of the Mamba mixer loaded two vectors per multiply-add and ran at a tenth of the FMA rate).
+// Taps are added in (ky, kx) order for every pixel, as in `reference`.
 __attribute__((always_inline)) static inline void row_generic(const float *src, long h, long w, long c, long k, const float *weight,
                         const float *bias, const float *scale, const float *shift, int act, float *dst, long i) {
     long pad = k / 2;
     long ky0 = i < pad ? pad - i : 0, ky1 = k < h + pad - i ? k : h + pad - i;
     for (long c0 = 0; c0 < c; c0 += 16) {
         long n = c - c0 < 16 ? c - c0 : 16;
-        if (n == 16) {
-            vf b = vload(bias + c0), sc = vload(scale + c0), sh = vload(shift + c0);
-            for (long j = 0; j < w; j++) {
-                vf acc;
-                pixel16(src, w, c, k, weight, c0, i, j, ky0, ky1, b, &acc);
-                vstore(dst + (i * w + j) * c + c0, vact(acc * sc + sh, act));
+        vf b = n == 16 ? vload(bias + c0) : vload_part(bias + c0, n);
+        vf sc = n == 16 ? vload(scale + c0) : vload_part(scale + c0, n);
+        vf sh = n == 16 ? vload(shift + c0) : vload_part(shift + c0, n);
+        for (long j0 = 0; j0 < w; j0 += 8) {
+            long nj = w - j0 < 8 ? w - j0 : 8;
+            vf acc[8];
+            for (long jj = 0; jj < 8; jj++) acc[jj] = b;
+            for (long ky = ky0; ky < ky1; ky++) {
+                const float *srow = src + (i + ky - pad) * w * c + c0;
+                for (long kx = 0; kx < k; kx++) {
+                    const float *wp = weight + (ky * k + kx) * c + c0;
+                    vf wv = n == 16 ? vload(wp) : vload_part(wp, n);
+                    // Pixels whose tap kx falls inside the row: ix = j0 + jj + kx − pad in [0, w).
+                    long lo = pad - kx - j0, hi = w + pad - kx - j0;
+                    if (lo < 0) lo = 0;
+                    if (hi > nj) hi = nj;
+                    const float *sp = srow + (j0 + kx - pad) * c;
+                    if (n == 16) { for (long jj = lo; jj < hi; jj++) acc[jj] += vload(sp + jj * c) * wv; }
+                    else { for (long jj = lo; jj < hi; jj++) acc[jj] += vload_part(sp + jj * c, n) * wv; }
+                }
             }
-        } else {
-            // The last channels, fewer than 16: the same sums lane by lane.
-            for (long j = 0; j < w; j++) {
-                long kx0 = j < pad ? pad - j : 0, kx1 = k < w + pad - j ? k : w + pad - j;
-                float acc[16] = {0};
-                for (long ch = 0; ch < n; ch++) acc[ch] = bias[c0 + ch];
-                for (long ky = ky0; ky < ky1; ky++)
-                    for (long kx = kx0; kx < kx1; kx++) {
-                        const float *s = src + ((i + ky - pad) * w + (j + kx - pad)) * c + c0;
-                        const float *wt = weight + (ky * k + kx) * c + c0;
-                        for (long ch = 0; ch < n; ch++) acc[ch] += s[ch] * wt[ch];
-                    }
-                vf y = vload(acc) * vload_part(scale + c0, n) + vload_part(shift + c0, n);
-                vstore_part(dst + (i * w + j) * c + c0, vact(y, act), n);
+            for (long jj = 0; jj < nj; jj++) {
+                float *dp = dst + (i * w + j0 + jj) * c + c0;
+                vf y = vact(acc[jj] * sc + sh, act);
+                if (n == 16) vstore(dp, y); else vstore_part(dp, y, n);
             }
         }
     }
 }
 
-// 3×3 with all of the row's taps inside the map vertically: weights held in registers.
-__attribute__((always_inline)) static inline void row3(const float *src, long w, long c, const float *weight, const float *bias,
-                 const float *scale, const float *shift, int act, float *dst, long i, long ky0, long ky1) {
-    long c0 = 0;
-    for (; c0 < c; c0 += 16) {   // c is a multiple of 16 here
-        vf w00 = vload(weight + 0 * c + c0), w01 = vload(weight + 1 * c + c0), w02 = vload(weight + 2 * c + c0);
-        vf w10 = vload(weight + 3 * c + c0), w11 = vload(weight + 4 * c + c0), w12 = vload(weight + 5 * c + c0);
-        vf w20 = vload(weight + 6 * c + c0), w21 = vload(weight + 7 * c + c0), w22 = vload(weight + 8 * c + c0);
+// 3×3: the nine weight vectors of a 16-channel block stay in registers across the whole row.
+// The taps that exist (row above/below, left/right neighbour) are compile-time flags of each
+// specialised loop, so the interior pixels run without a branch.
+__attribute__((always_inline)) static inline vf tap3(const float *up, const float *mid, const float *dn, long o, long c,
+                                                     const vf *wv, vf acc, int hasUp, int hasDown, int left, int right) {
+    // Taps in (ky, kx) order, as in the generic loop and `reference`.
+    if (hasUp) {
+        if (left) acc += vload(up + o - c) * wv[0];
+        acc += vload(up + o) * wv[1];
+        if (right) acc += vload(up + o + c) * wv[2];
+    }
+    if (left) acc += vload(mid + o - c) * wv[3];
+    acc += vload(mid + o) * wv[4];
+    if (right) acc += vload(mid + o + c) * wv[5];
+    if (hasDown) {
+        if (left) acc += vload(dn + o - c) * wv[6];
+        acc += vload(dn + o) * wv[7];
+        if (right) acc += vload(dn + o + c) * wv[8];
+    }
+    return acc;
+}
+
+__attribute__((always_inline)) static inline void row3v(const float *src, long w, long c, const float *weight, const float *bias,
+                 const float *scale, const float *shift, int act, float *dst, long i, int hasUp, int hasDown) {
+    for (long c0 = 0; c0 < c; c0 += 16) {   // c is a multiple of 16 here
+        vf wv[9];
+        for (int t = 0; t < 9; t++) wv[t] = vload(weight + t * c + c0);
         vf b = vload(bias + c0), sc = vload(scale + c0), sh = vload(shift + c0);
-        int hasUp = ky0 == 0, hasDown = ky1 == 3;
         const float *mid = src + (i * w) * c + c0;
         const float *up = hasUp ? mid - w * c : mid, *dn = hasDown ? mid + w * c : mid;
-        for (long j = 0; j < w; j++) {
-            vf acc = b;
-            long o = j * c;
-            int left = j > 0, right = j + 1 < w;
-            // Tap order (ky, kx) as in the generic loop, so both paths round the same way.
-            if (hasUp) {
-                if (left) acc += vload(up + o - c) * w00;
-                acc += vload(up + o) * w01;
-                if (right) acc += vload(up + o + c) * w02;
-            }
-            if (left) acc += vload(mid + o - c) * w10;
-            acc += vload(mid + o) * w11;
-            if (right) acc += vload(mid + o + c) * w12;
-            if (hasDown) {
-                if (left) acc += vload(dn + o - c) * w20;
-                acc += vload(dn + o) * w21;
-                if (right) acc += vload(dn + o + c) * w22;
-            }
-            vstore(dst + (i * w + j) * c + c0, vact(acc * sc + sh, act));
+        float *out = dst + (i * w) * c + c0;
+        if (w == 1) {
+            vstore(out, vact(tap3(up, mid, dn, 0, c, wv, b, hasUp, hasDown, 0, 0) * sc + sh, act));
+            continue;
         }
+        vstore(out, vact(tap3(up, mid, dn, 0, c, wv, b, hasUp, hasDown, 0, 1) * sc + sh, act));
+        for (long j = 1; j + 1 < w; j++)
+            vstore(out + j * c, vact(tap3(up, mid, dn, j * c, c, wv, b, hasUp, hasDown, 1, 1) * sc + sh, act));
+        vstore(out + (w - 1) * c, vact(tap3(up, mid, dn, (w - 1) * c, c, wv, b, hasUp, hasDown, 1, 0) * sc + sh, act));
     }
+}
+
+__attribute__((always_inline)) static inline void row3(const float *src, long h, long w, long c, const float *weight, const float *bias,
+                 const float *scale, const float *shift, int act, float *dst, long i) {
+    int hasUp = i > 0, hasDown = i + 1 < h;
+    if (hasUp && hasDown) row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 1, 1);
+    else if (hasUp) row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 1, 0);
+    else if (hasDown) row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 1);
+    else row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 0);
 }
 
 void vck_depthwise(const float *src, long h, long w, long c, long k, const float *weight,
@@ -89,12 +101,11 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
                    float *dst, long r0, long r1) {
     for (long i = r0; i < r1; i++) {
         if (k == 3 && c % 16 == 0) {
-            long ky0 = i < 1 ? 1 : 0, ky1 = i + 1 < h ? 3 : 2;
             switch (act) {   // one specialised loop per activation
-            case VCK_ACT_NONE: row3(src, w, c, weight, bias, scale, shift, VCK_ACT_NONE, dst, i, ky0, ky1); break;
-            case VCK_ACT_RELU: row3(src, w, c, weight, bias, scale, shift, VCK_ACT_RELU, dst, i, ky0, ky1); break;
-            case VCK_ACT_GELU: row3(src, w, c, weight, bias, scale, shift, VCK_ACT_GELU, dst, i, ky0, ky1); break;
-            default:           row3(src, w, c, weight, bias, scale, shift, VCK_ACT_SILU, dst, i, ky0, ky1); break;
+            case VCK_ACT_NONE: row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_NONE, dst, i); break;
+            case VCK_ACT_RELU: row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_RELU, dst, i); break;
+            case VCK_ACT_GELU: row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_GELU, dst, i); break;
+            default:           row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_SILU, dst, i); break;
             }
         } else {
             switch (act) {

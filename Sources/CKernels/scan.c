@@ -9,7 +9,7 @@
 void vck_scan4(long L, long E, long N, const float *u, const float *delta, const float *A,
                const float *B, const float *C, const float *D, const float *dirB,
                const int32_t *orders, const int32_t *dirs, const int32_t *enabled,
-               float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
+               float *ysum, float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
                long e0, long e1) {
     vf h[N], a[N];
     float bt[N];
@@ -35,9 +35,13 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
             }
         }
         for (long k = 0; k < 4; k++) {
-            float *ok = out + k * L * E;
+            float *ok = out ? out + k * L * E : 0;
             if (!enabled[k]) {
-                for (long t = 0; t < L; t++) for (long l = 0; l < lanes; l++) ok[t * E + c0 + l] = 0;
+                // A disabled scan contributes zeros (and y = 0 + … keeps the sum's order).
+                for (long t = 0; t < L; t++) for (long l = 0; l < lanes; l++) {
+                    if (ok) ok[t * E + c0 + l] = 0;
+                    if (k == 0) ysum[t * E + c0 + l] = 0;
+                }
                 continue;
             }
             for (long n = 0; n < N; n++) h[n] = vsplat(0);
@@ -48,14 +52,32 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
                 vf ut = lanes == 16 ? vload(u + p * E + c0) : vload_part(u + p * E + c0, lanes);
                 vf dt = lanes == 16 ? vload(delta + t * E + c0) : vload_part(delta + t * E + c0, lanes);
                 vf du = dt * ut;
-                vf y = d * ut;
                 for (long n = 0; n < N; n++) bt[n] = bk[n] + dbk[n];
-                for (long n = 0; n < N; n++) {
+                // Σₙ C·h in two interleaved partial sums: one chain of N dependent adds would
+                // make every step wait N multiply-add latencies.
+                vf y0 = vsplat(0), y1 = vsplat(0);
+                long n = 0;
+                for (; n + 2 <= N; n += 2) {
+                    vf v0 = dec[t * N + n] * h[n] + du * bt[n];
+                    vf v1 = dec[t * N + n + 1] * h[n + 1] + du * bt[n + 1];
+                    h[n] = v0; h[n + 1] = v1;
+                    y0 += ck[n] * v0;
+                    y1 += ck[n + 1] * v1;
+                }
+                if (n < N) {
                     vf v = dec[t * N + n] * h[n] + du * bt[n];
                     h[n] = v;
-                    y += ck[n] * v;
+                    y0 += ck[n] * v;
                 }
-                if (lanes == 16) vstore(ok + p * E + c0, y); else vstore_part(ok + p * E + c0, y, lanes);
+                vf y = (y0 + y1) + d * ut;
+                float *sp = ysum + p * E + c0;
+                if (lanes == 16) {
+                    if (ok) vstore(ok + p * E + c0, y);
+                    vstore(sp, k == 0 ? y : vload(sp) + y);
+                } else {
+                    if (ok) vstore_part(ok + p * E + c0, y, lanes);
+                    vstore_part(sp, k == 0 ? y : vload_part(sp, lanes) + y, lanes);
+                }
                 if (hidden) {
                     float *base = hidden + ((k * L + t) * E + c0) * N;
                     for (long n = 0; n < N; n++) {

@@ -30,14 +30,15 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
 
 // The four-direction selective scan of PlainMamba2D for channels e0 ≤ e < e1 (e0 a multiple of
 // 16). Shapes: u, delta (L, E); A (E, N); B, C (L, N); D (E); dirB (5, N); orders, dirs (4, L);
-// enabled (4); out (4, L, E). Optional outputs (NULL to skip): hidden (4, L, E, N) written;
+// enabled (4); ysum (L, E) = out₁ + out₂ + out₃ + out₄ in that order. Optional outputs (NULL to
+// skip): out (4, L, E) each scan's output; hidden (4, L, E, N) written;
 // hnorm2 (4, L, N) and decay_means (N, L) accumulated into (the caller zeroes them), so a caller
 // that splits channels across threads must not request them from two threads at once.
 // scratch holds L·N·16 floats.
 void vck_scan4(long L, long E, long N, const float *u, const float *delta, const float *A,
                const float *B, const float *C, const float *D, const float *dirB,
                const int32_t *orders, const int32_t *dirs, const int32_t *enabled,
-               float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
+               float *ysum, float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
                long e0, long e1);
 
 #endif

@@ -69,22 +69,34 @@ enum SelectiveScan {
                      hiddenStates: UnsafeMutablePointer<Float>? = nil,
                      hiddenNormsSquared: UnsafeMutablePointer<Float>? = nil,
                      decayMeans: UnsafeMutablePointer<Float>? = nil) -> [[Float]] {
+        run(x, orders: orders, enabled: enabled, perDirection: true, hiddenStates: hiddenStates,
+            hiddenNormsSquared: hiddenNormsSquared, decayMeans: decayMeans).directions!
+    }
+
+    /// The fast path's full form: y = out₁ + out₂ + out₃ + out₄ (L, E), summed inside the kernel
+    /// while each block is in cache, and the four outputs themselves only when `perDirection`.
+    static func run(_ x: SelectiveScanInputs, orders: ScanOrders, enabled: [Bool] = [true, true, true, true],
+                    perDirection: Bool,
+                    hiddenStates: UnsafeMutablePointer<Float>? = nil,
+                    hiddenNormsSquared: UnsafeMutablePointer<Float>? = nil,
+                    decayMeans: UnsafeMutablePointer<Float>? = nil) -> (sum: [Float], directions: [[Float]]?) {
         let l = x.tokens, e = x.inner, n = x.state
         let order32 = orders.orders.flatMap { $0.map(Int32.init) }
         let dirs32 = orders.directions.flatMap { $0.map(Int32.init) }
         let enabled32 = enabled.map { Int32($0 ? 1 : 0) }
         if let hn = hiddenNormsSquared { hn.initialize(repeating: 0, count: 4 * l * n) }
         if let dm = decayMeans { dm.initialize(repeating: 0, count: n * l) }
-        var out = [Float](unsafeUninitializedCapacity: 4 * l * e) { _, count in count = 4 * l * e }
+        var sum = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
+        var out = [Float](unsafeUninitializedCapacity: perDirection ? 4 * l * e : 0) { _, count in count = perDirection ? 4 * l * e : 0 }
         let blocks = (e + 15) / 16
         let threads = hiddenNormsSquared == nil && decayMeans == nil ? min(EngineThreads.current, blocks) : 1
-        out.withUnsafeMutableBufferPointer { op in
+        sum.withUnsafeMutableBufferPointer { sp in out.withUnsafeMutableBufferPointer { op in
         x.u.withUnsafeBufferPointer { u in x.delta.withUnsafeBufferPointer { dl in x.A.withUnsafeBufferPointer { a in
         x.B.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
         x.directionBs.withUnsafeBufferPointer { db in order32.withUnsafeBufferPointer { o in dirs32.withUnsafeBufferPointer { ds in
         enabled32.withUnsafeBufferPointer { en in
             nonisolated(unsafe) let ptrs = (u.baseAddress!, dl.baseAddress!, a.baseAddress!, bb.baseAddress!, cc.baseAddress!,
-                                            dd.baseAddress!, db.baseAddress!, o.baseAddress!, ds.baseAddress!, en.baseAddress!, op.baseAddress!)
+                                            dd.baseAddress!, db.baseAddress!, o.baseAddress!, ds.baseAddress!, en.baseAddress!, sp.baseAddress!, perDirection ? op.baseAddress! : nil)
             nonisolated(unsafe) let hs = hiddenStates, hn = hiddenNormsSquared, dm = decayMeans
             let run: @Sendable (Int) -> Void = { t in
                 let b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads
@@ -93,10 +105,11 @@ enum SelectiveScan {
                 defer { raw.deallocate() }
                 let scratch = raw.bindMemory(to: Float.self, capacity: l * n * 16)
                 vck_scan4(l, e, n, ptrs.0, ptrs.1, ptrs.2, ptrs.3, ptrs.4, ptrs.5, ptrs.6, ptrs.7, ptrs.8, ptrs.9,
-                          ptrs.10, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
+                          ptrs.10, ptrs.11, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
             }
             if threads > 1 { DispatchQueue.concurrentPerform(iterations: threads, execute: run) } else { run(0) }
-        } } } } } } } } } } }
-        return (0..<4).map { k in Array(out[(k * l * e)..<((k + 1) * l * e)]) }
+        } } } } } } } } } } } }
+        let directions = perDirection ? (0..<4).map { k in Array(out[(k * l * e)..<((k + 1) * l * e)]) } : nil
+        return (sum, directions)
     }
 }

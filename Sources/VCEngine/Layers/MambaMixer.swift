@@ -92,12 +92,14 @@ struct MambaMixer: Sendable {
         xdbl.withUnsafeBufferPointer { a in dtProjWeight.withUnsafeBufferPointer { b in dtp.withUnsafeMutableBufferPointer { c in
             gemmABt(a.baseAddress!, lda: f, b.baseAddress!, ldb: r, c.baseAddress!, ldc: e, m: l, n: e, k: r)
         } } }
-        var delta = [Float](repeating: 0, count: l * e)
-        for t in 0..<l { for ei in 0..<e {
-            let v = dtp[t * e + ei] + dtProjBias[ei]                 // nn.Linear's bias
-            dtp[t * e + ei] = v
-            delta[t * e + ei] = v + dtProjBias[ei]                   // selective_scan's delta_bias: the same bias again
-        } }
+        var delta = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
+        dtp.withUnsafeMutableBufferPointer { dp in delta.withUnsafeMutableBufferPointer { dl in dtProjBias.withUnsafeBufferPointer { b in
+            for t in 0..<l { for ei in 0..<e {
+                let v = dp[t * e + ei] + b[ei]                       // nn.Linear's bias
+                dp[t * e + ei] = v
+                dl[t * e + ei] = v + b[ei]                           // selective_scan's delta_bias: the same bias again
+            } }
+        } } }
         delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
         tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
         tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
@@ -115,21 +117,21 @@ struct MambaMixer: Sendable {
         var hn: [Float] = wantNorm ? [Float](repeating: 0, count: 4 * l * n) : []
         let wantDecay = tap.wants(site.decay)
         var dm: [Float] = wantDecay ? [Float](repeating: 0, count: n * l) : []
-        let ys = hs.withUnsafeMutableBufferPointer { hp in hn.withUnsafeMutableBufferPointer { np in dm.withUnsafeMutableBufferPointer { dp in
-            SelectiveScan.fast(inputs, orders: orders, enabled: ablation.enabledDirections,
-                               hiddenStates: wantH ? hp.baseAddress : nil, hiddenNormsSquared: wantNorm ? np.baseAddress : nil,
-                               decayMeans: wantDecay ? dp.baseAddress : nil)
+        // Each scan's own output is kept only for observers of y.1…y.4 or the direction shares.
+        let wantDirections = site.yk.contains { tap.wants($0) } || tap.wants(site.dirShare)
+        let scan = hs.withUnsafeMutableBufferPointer { hp in hn.withUnsafeMutableBufferPointer { np in dm.withUnsafeMutableBufferPointer { dp in
+            SelectiveScan.run(inputs, orders: orders, enabled: ablation.enabledDirections, perDirection: wantDirections,
+                              hiddenStates: wantH ? hp.baseAddress : nil, hiddenNormsSquared: wantNorm ? np.baseAddress : nil,
+                              decayMeans: wantDecay ? dp.baseAddress : nil)
         } } }
         if wantH { tap.tensor(site.h) { Tensor(shape: [4, l, e, n], data: hs) } }
         if wantNorm { emitHiddenNorms(hn, tap, orders: orders, height: x.height, width: x.width) }
         if wantDecay { tap.tensor(site.decay) { Tensor(shape: [n, x.height, x.width], data: dm) } }
-        tap.tensor(site.dirShare) { directionShares(ys, tokens: l, height: x.height, width: x.width) }
-        var y = FeatureMap(height: x.height, width: x.width, channels: e)
-        for k in 0..<4 {
-            let yk = FeatureMap(height: x.height, width: x.width, channels: e, data: ys[k])
-            tap.map(site.yk[k], yk)
-            for i in 0..<y.data.count { y.data[i] += ys[k][i] }
+        if let ys = scan.directions {
+            tap.tensor(site.dirShare) { directionShares(ys, tokens: l, height: x.height, width: x.width) }
+            for k in 0..<4 { tap.map(site.yk[k], FeatureMap(height: x.height, width: x.width, channels: e, data: ys[k])) }
         }
+        var y = FeatureMap(height: x.height, width: x.width, channels: e, data: scan.sum)
         tap.map(site.y, y)
         norm.apply(&y)
         tap.tokens(site.norm, y)
