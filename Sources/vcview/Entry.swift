@@ -43,6 +43,7 @@ enum MemoryTuning {
 /// once (users never have to know):
 /// - Debian's OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 kernels
 ///   (5-8x slower); the core type is read in the library's constructor, before `main`.
+/// - OpenBLAS starts its own thread pool at load unless told it needs one thread.
 /// - Swift's crash backtracer is interactive on a terminal (it waits 25 s for a key after a crash);
 ///   the explorer restores the terminal on a crash and should then exit, so it is made
 ///   non-interactive. It is read at runtime start-up too.
@@ -52,6 +53,12 @@ enum LaunchEnvironment {
         var changed = false
         if getenv("OPENBLAS_CORETYPE") == nil, let core = coreType() {
             setenv("OPENBLAS_CORETYPE", core, 1)
+            changed = true
+        }
+        if getenv("OPENBLAS_NUM_THREADS") == nil {
+            // The engine runs OpenBLAS single-threaded and splits work itself; without this the
+            // library starts a worker per core at load, which spins and takes a core from us.
+            setenv("OPENBLAS_NUM_THREADS", "1", 1)
             changed = true
         }
         if getenv("SWIFT_BACKTRACE") == nil {

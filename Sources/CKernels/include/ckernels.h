@@ -41,4 +41,11 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
                float *ysum, float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
                long e0, long e1);
 
+// Runs fn(ctx, i) for 0 ≤ i < count, part 0 on the calling thread and the others on the pool's
+// workers (started on first use, at most one per other core; parts beyond those run on the
+// caller), and returns when all are done. A second caller arriving while the pool is busy runs
+// its parts serially instead of waiting.
+typedef void (*vck_task)(void *ctx, long index);
+void vck_parallel(long count, vck_task fn, void *ctx);
+
 #endif

@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 /// C[M×N] = A[M×K] · B[N×K]ᵀ (+ C when `accumulate`), all row-major; OpenBLAS sgemm.
 ///
@@ -21,13 +20,13 @@ func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb
     }
     nonisolated(unsafe) let a = a, b = b, c = c
     if m >= 64 * threads {
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        Parallel.forEach(threads) { t in
             let r0 = m * t / threads, r1 = m * (t + 1) / threads
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r1 - r0), Int32(n), Int32(k),
                         1, a + r0 * lda, Int32(lda), b, Int32(ldb), beta, c + r0 * ldc, Int32(ldc))
         }
     } else {
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        Parallel.forEach(threads) { t in
             // Column blocks on 16-wide boundaries keep each thread's stores in whole cache lines.
             let n0 = (n * t / threads) & ~15, n1 = t == threads - 1 ? n : (n * (t + 1) / threads) & ~15
             if n1 <= n0 { return }

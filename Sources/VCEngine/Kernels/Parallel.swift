@@ -1,22 +1,32 @@
-import Dispatch
+import CKernels
 
-/// Splits row-parallel work (depthwise convolutions, epilogues, residual adds) over the engine's
-/// threads. GEMMs are threaded by OpenBLAS itself; everything between them would otherwise run on
-/// one core while the other waits (Amdahl's law at 2 cores: half the non-GEMM time back).
+/// The engine's parallel loops: GEMM halves, depthwise rows, epilogues, scan channel blocks.
+///
+/// They run on `vck_parallel`, a small fork-join pool whose workers spin briefly between tasks
+/// (Dispatch's concurrentPerform woke its workers through the kernel for each of the hundreds of
+/// short regions of a forward pass: ~15% of the time on two cores went to the scheduler).
 enum Parallel {
-    /// Below this many values a split costs more than it saves (measured: thread hand-off ≈ 5 µs).
+    /// Below this many values a split costs more than it saves.
     static let minimumWork = 32_768
 
+    /// body(i) for 0 ≤ i < count, concurrently; returns when all are done.
+    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 1 else { if count == 1 { body(0) }; return }
+        withoutActuallyEscaping(body) { body in
+            var task = body
+            withUnsafeMutablePointer(to: &task) { p in
+                vck_parallel(count, { ctx, i in
+                    ctx!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(i)
+                }, p)
+            }
+        }
+    }
+
+    /// Splits `count` rows into one contiguous range per engine thread (when there is enough work).
     static func rows(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let threads = EngineThreads.current
         guard threads > 1, work >= minimumWork, count > 1 else { body(0..<count); return }
         let parts = min(threads, count)
-        withoutActuallyEscaping(body) { body in
-            // The parts touch disjoint rows; the closure itself is only read.
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                body((count * p / parts)..<(count * (p + 1) / parts))
-            }
-        }
+        forEach(parts) { p in body((count * p / parts)..<(count * (p + 1) / parts)) }
     }
 }

@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 import Glibc
 
 /// The selective scan of PlainMamba2D, four directions over one token grid.
@@ -98,7 +97,7 @@ enum SelectiveScan {
             nonisolated(unsafe) let ptrs = (u.baseAddress!, dl.baseAddress!, a.baseAddress!, bb.baseAddress!, cc.baseAddress!,
                                             dd.baseAddress!, db.baseAddress!, o.baseAddress!, ds.baseAddress!, en.baseAddress!, sp.baseAddress!, perDirection ? op.baseAddress! : nil)
             nonisolated(unsafe) let hs = hiddenStates, hn = hiddenNormsSquared, dm = decayMeans
-            let run: @Sendable (Int) -> Void = { t in
+            let run: (Int) -> Void = { t in
                 let b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads
                 if b1 <= b0 { return }
                 let raw = UnsafeMutableRawPointer.allocate(byteCount: l * n * 16 * 4, alignment: 64)
@@ -107,7 +106,7 @@ enum SelectiveScan {
                 vck_scan4(l, e, n, ptrs.0, ptrs.1, ptrs.2, ptrs.3, ptrs.4, ptrs.5, ptrs.6, ptrs.7, ptrs.8, ptrs.9,
                           ptrs.10, ptrs.11, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
             }
-            if threads > 1 { DispatchQueue.concurrentPerform(iterations: threads, execute: run) } else { run(0) }
+            Parallel.forEach(threads, run)
         } } } } } } } } } } } }
         let directions = perDirection ? (0..<4).map { k in Array(out[(k * l * e)..<((k + 1) * l * e)]) } : nil
         return (sum, directions)
