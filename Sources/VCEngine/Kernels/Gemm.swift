@@ -6,8 +6,8 @@ import CBLAS
 /// tokens × input channels, B is the PyTorch weight (out × in) as stored.
 ///
 /// With several engine threads a large product is cut into one block per thread: by rows of A
-/// when there are many tokens, by rows of B (output channels) when there are few (stage 4 has
-/// 49 tokens and wide weights). Each block is an independent single-threaded sgemm.
+/// when there are more tokens than output channels, by rows of B (output channels) otherwise.
+/// Each block is an independent single-threaded sgemm.
 func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
              _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool = false) {
     if m == 0 || n == 0 { return }
@@ -19,7 +19,10 @@ func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb
         return
     }
     nonisolated(unsafe) let a = a, b = b, c = c
-    if m >= 64 * threads {
+    // OpenBLAS packs the whole B block (weights) on every call, so a split by rows makes every
+    // thread pack all the weights; split by output channels when the weights are the larger
+    // operand (stages 3 and 4: 196 or 49 tokens, 320-2048 channels; measured 1 ms of stage 3).
+    if m >= 64 * threads && m >= n {
         Parallel.forEach(threads) { t in
             let r0 = m * t / threads, r1 = m * (t + 1) / threads
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r1 - r0), Int32(n), Int32(k),
