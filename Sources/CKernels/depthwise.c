@@ -1,45 +1,79 @@
 // Depthwise k×k convolution, channels-last, with the epilogue applied in registers.
 #include "ckernels.h"
 #include "vmath.h"
+#include <stdlib.h>
+
+// The plain loop (with the same epilogue), used only if the tile cannot be allocated.
+static void vck_depthwise_reference(const float *src, long h, long w, long c, long k, const float *weight,
+                                    const float *bias, const float *scale, const float *shift, int act,
+                                    float *dst, long r0, long r1) {
+    long pad = k / 2;
+    for (long i = r0; i < r1; i++)
+        for (long j = 0; j < w; j++)
+            for (long c0 = 0; c0 < c; c0 += 16) {
+                long n = c - c0 < 16 ? c - c0 : 16;
+                float acc[16] = {0};
+                for (long l = 0; l < n; l++) {
+                    float a = bias[c0 + l];
+                    for (long ky = 0; ky < k; ky++)
+                        for (long kx = 0; kx < k; kx++) {
+                            long iy = i + ky - pad, ix = j + kx - pad;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            a += src[(iy * w + ix) * c + c0 + l] * weight[(ky * k + kx) * c + c0 + l];
+                        }
+                    acc[l] = a;
+                }
+                vf y = vact(vload(acc) * vload_part(scale + c0, n) + vload_part(shift + c0, n), act);
+                vstore_part(dst + (i * w + j) * c + c0, y, n);
+            }
+}
 
 // Sixteen channels of one output pixel accumulate in one register across all k·k taps and are
 // written once (re-reading and re-writing the output row for every tap was most of the time).
 
-// Any k: eight adjacent output pixels of one 16-channel block accumulate together, so each tap's
-// weight vector is loaded once for eight multiply-adds (one pixel at a time, the 7×7 convolution
-// of the Mamba mixer loaded two vectors per multiply-add and ran at a tenth of the FMA rate).
-// Taps are added in (ky, kx) order for every pixel, as in `reference`.
-__attribute__((always_inline)) static inline void row_generic(const float *src, long h, long w, long c, long k, const float *weight,
-                        const float *bias, const float *scale, const float *shift, int act, float *dst, long i) {
+// Any k (the Mamba mixer's 7×7, and 3×3 when channels are not a multiple of 16): for each block
+// of 16 channels the rows this call needs are first copied into a zero-padded tile, so that every
+// pixel runs all k·k taps without a bounds check; eight adjacent output pixels accumulate in eight
+// registers, and each tap's weight vector is loaded once for the eight. (Pixel by pixel with
+// bounds checks, the accumulators lived on the stack and the 7×7 ran at a tenth of the FMA rate.)
+// The padded taps add 0·w, which leaves every sum unchanged.
+__attribute__((always_inline)) static inline void rows_tiled(const float *src, long h, long w, long c, long k, const float *weight,
+                        const float *bias, const float *scale, const float *shift, int act, float *dst,
+                        long r0, long r1, vf_unaligned *tile) {
     long pad = k / 2;
-    long ky0 = i < pad ? pad - i : 0, ky1 = k < h + pad - i ? k : h + pad - i;
+    long tw = (w + 7) / 8 * 8 + k - 1, th = r1 - r0 + k - 1;
     for (long c0 = 0; c0 < c; c0 += 16) {
         long n = c - c0 < 16 ? c - c0 : 16;
+        for (long ty = 0; ty < th; ty++) {
+            long iy = r0 - pad + ty;
+            for (long tx = 0; tx < tw; tx++) {
+                long ix = tx - pad;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) { tile[ty * tw + tx] = vsplat(0); continue; }
+                const float *sp = src + (iy * w + ix) * c + c0;
+                tile[ty * tw + tx] = n == 16 ? vload(sp) : vload_part(sp, n);
+            }
+        }
         vf b = n == 16 ? vload(bias + c0) : vload_part(bias + c0, n);
         vf sc = n == 16 ? vload(scale + c0) : vload_part(scale + c0, n);
         vf sh = n == 16 ? vload(shift + c0) : vload_part(shift + c0, n);
-        for (long j0 = 0; j0 < w; j0 += 8) {
-            long nj = w - j0 < 8 ? w - j0 : 8;
-            vf acc[8];
-            for (long jj = 0; jj < 8; jj++) acc[jj] = b;
-            for (long ky = ky0; ky < ky1; ky++) {
-                const float *srow = src + (i + ky - pad) * w * c + c0;
-                for (long kx = 0; kx < k; kx++) {
-                    const float *wp = weight + (ky * k + kx) * c + c0;
-                    vf wv = n == 16 ? vload(wp) : vload_part(wp, n);
-                    // Pixels whose tap kx falls inside the row: ix = j0 + jj + kx − pad in [0, w).
-                    long lo = pad - kx - j0, hi = w + pad - kx - j0;
-                    if (lo < 0) lo = 0;
-                    if (hi > nj) hi = nj;
-                    const float *sp = srow + (j0 + kx - pad) * c;
-                    if (n == 16) { for (long jj = lo; jj < hi; jj++) acc[jj] += vload(sp + jj * c) * wv; }
-                    else { for (long jj = lo; jj < hi; jj++) acc[jj] += vload_part(sp + jj * c, n) * wv; }
+        for (long i = r0; i < r1; i++) {
+            for (long j0 = 0; j0 < w; j0 += 8) {
+                vf acc[8];
+                for (long jj = 0; jj < 8; jj++) acc[jj] = b;
+                for (long ky = 0; ky < k; ky++) {
+                    const vf_unaligned *trow = tile + (i - r0 + ky) * tw + j0;
+                    const float *wrow = weight + ky * k * c + c0;
+                    for (long kx = 0; kx < k; kx++) {
+                        vf wv = n == 16 ? vload(wrow + kx * c) : vload_part(wrow + kx * c, n);
+                        for (long jj = 0; jj < 8; jj++) acc[jj] += trow[kx + jj] * wv;
+                    }
                 }
-            }
-            for (long jj = 0; jj < nj; jj++) {
-                float *dp = dst + (i * w + j0 + jj) * c + c0;
-                vf y = vact(acc[jj] * sc + sh, act);
-                if (n == 16) vstore(dp, y); else vstore_part(dp, y, n);
+                long nj = w - j0 < 8 ? w - j0 : 8;
+                for (long jj = 0; jj < nj; jj++) {
+                    float *dp = dst + (i * w + j0 + jj) * c + c0;
+                    vf y = vact(acc[jj] * sc + sh, act);
+                    if (n == 16) vstore(dp, y); else vstore_part(dp, y, n);
+                }
             }
         }
     }
@@ -96,24 +130,45 @@ __attribute__((always_inline)) static inline void row3(const float *src, long h,
     else row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 0);
 }
 
+// One out-of-line loop per (kernel path, activation): inlined all together they made one huge
+// function whose accumulators spilled to the stack.
+#define VCK_DEPTHWISE_LOOPS(suffix, ACT)                                                                 \
+    __attribute__((noinline)) static void rows3_##suffix(const float *src, long h, long w, long c,        \
+            const float *weight, const float *bias, const float *scale, const float *shift, float *dst,  \
+            long r0, long r1) {                                                                          \
+        for (long i = r0; i < r1; i++) row3(src, h, w, c, weight, bias, scale, shift, ACT, dst, i);       \
+    }                                                                                                    \
+    __attribute__((noinline)) static void rowsk_##suffix(const float *src, long h, long w, long c, long k, \
+            const float *weight, const float *bias, const float *scale, const float *shift, float *dst,  \
+            long r0, long r1) {                                                                          \
+        long tw = (w + 7) / 8 * 8 + k - 1, th = r1 - r0 + k - 1;                                          \
+        vf_unaligned *tile = aligned_alloc(64, (size_t)(tw * th) * sizeof(vf));                           \
+        if (!tile) { vck_depthwise_reference(src, h, w, c, k, weight, bias, scale, shift, ACT, dst, r0, r1); return; } \
+        rows_tiled(src, h, w, c, k, weight, bias, scale, shift, ACT, dst, r0, r1, tile);                  \
+        free(tile);                                                                                      \
+    }
+
+VCK_DEPTHWISE_LOOPS(none, VCK_ACT_NONE)
+VCK_DEPTHWISE_LOOPS(relu, VCK_ACT_RELU)
+VCK_DEPTHWISE_LOOPS(gelu, VCK_ACT_GELU)
+VCK_DEPTHWISE_LOOPS(silu, VCK_ACT_SILU)
+
 void vck_depthwise(const float *src, long h, long w, long c, long k, const float *weight,
                    const float *bias, const float *scale, const float *shift, int act,
                    float *dst, long r0, long r1) {
-    for (long i = r0; i < r1; i++) {
-        if (k == 3 && c % 16 == 0) {
-            switch (act) {   // one specialised loop per activation
-            case VCK_ACT_NONE: row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_NONE, dst, i); break;
-            case VCK_ACT_RELU: row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_RELU, dst, i); break;
-            case VCK_ACT_GELU: row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_GELU, dst, i); break;
-            default:           row3(src, h, w, c, weight, bias, scale, shift, VCK_ACT_SILU, dst, i); break;
-            }
-        } else {
-            switch (act) {
-            case VCK_ACT_NONE: row_generic(src, h, w, c, k, weight, bias, scale, shift, VCK_ACT_NONE, dst, i); break;
-            case VCK_ACT_RELU: row_generic(src, h, w, c, k, weight, bias, scale, shift, VCK_ACT_RELU, dst, i); break;
-            case VCK_ACT_GELU: row_generic(src, h, w, c, k, weight, bias, scale, shift, VCK_ACT_GELU, dst, i); break;
-            default:           row_generic(src, h, w, c, k, weight, bias, scale, shift, VCK_ACT_SILU, dst, i); break;
-            }
+    if (k == 3 && c % 16 == 0) {
+        switch (act) {
+        case VCK_ACT_NONE: rows3_none(src, h, w, c, weight, bias, scale, shift, dst, r0, r1); break;
+        case VCK_ACT_RELU: rows3_relu(src, h, w, c, weight, bias, scale, shift, dst, r0, r1); break;
+        case VCK_ACT_GELU: rows3_gelu(src, h, w, c, weight, bias, scale, shift, dst, r0, r1); break;
+        default:           rows3_silu(src, h, w, c, weight, bias, scale, shift, dst, r0, r1); break;
+        }
+    } else {
+        switch (act) {
+        case VCK_ACT_NONE: rowsk_none(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1); break;
+        case VCK_ACT_RELU: rowsk_relu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1); break;
+        case VCK_ACT_GELU: rowsk_gelu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1); break;
+        default:           rowsk_silu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1); break;
         }
     }
 }
