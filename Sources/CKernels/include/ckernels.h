@@ -23,10 +23,11 @@ void vck_residual(float *x, const float *acc, long c, const float *scale, const 
                   const float *gain, long r0, long r1);
 
 // Depthwise k×k convolution, stride 1, zero padding k/2, channels-last (h, w, c), output rows
-// r0 ≤ i < r1: dst = act((conv(src) + bias)·scale + shift). weight is (k, k, c).
+// r0 ≤ i < r1 and channels c0 ≤ ch < c1 (c0 a multiple of 16, c1 one too or c):
+// dst = act((conv(src) + bias)·scale + shift). weight is (k, k, c).
 void vck_depthwise(const float *src, long h, long w, long c, long k, const float *weight,
                    const float *bias, const float *scale, const float *shift, int act,
-                   float *dst, long r0, long r1);
+                   float *dst, long r0, long r1, long c0, long c1);
 
 // The four-direction selective scan of PlainMamba2D for channels e0 ≤ e < e1 (e0 a multiple of
 // 16). Shapes: u, delta (L, E); A (E, N); B, C (L, N); D (E); dirB (5, N); orders, dirs (4, L);
