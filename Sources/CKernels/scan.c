@@ -27,10 +27,11 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
             vf dt = lanes == 16 ? vload(delta + t * E + c0) : vload_part(delta + t * E + c0, lanes);
             for (long n = 0; n < N; n++) dec[t * N + n] = vexp(dt * a[n]);
             if (decay_means) {
+                float *dm = decay_means + (c0 / 16) * N * L;
                 for (long n = 0; n < N; n++) {
                     vf v = dec[t * N + n];
                     if (lanes < 16) { float tmp[16]; vstore(tmp, v); for (long l = lanes; l < 16; l++) tmp[l] = 0; v = vload(tmp); }
-                    decay_means[n * L + t] += vsum(v) / (float)E;
+                    dm[n * L + t] = vsum(v) / (float)E;
                 }
             }
         }
@@ -42,6 +43,7 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
                     if (ok) ok[t * E + c0 + l] = 0;
                     if (k == 0) ysum[t * E + c0 + l] = 0;
                 }
+                if (hnorm2) for (long t = 0; t < L; t++) for (long n = 0; n < N; n++) hnorm2[(c0 / 16) * 4 * L * N + (k * L + t) * N + n] = 0;
                 continue;
             }
             for (long n = 0; n < N; n++) h[n] = vsplat(0);
@@ -87,8 +89,8 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
                     }
                 }
                 if (hnorm2) {
-                    float *row = hnorm2 + (k * L + t) * N;
-                    for (long n = 0; n < N; n++) row[n] += vsum(h[n] * h[n]);
+                    float *row = hnorm2 + (c0 / 16) * 4 * L * N + (k * L + t) * N;
+                    for (long n = 0; n < N; n++) row[n] = vsum(h[n] * h[n]);
                 }
             }
         }

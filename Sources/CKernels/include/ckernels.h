@@ -32,9 +32,10 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
 // The four-direction selective scan of PlainMamba2D for channels e0 ≤ e < e1 (e0 a multiple of
 // 16). Shapes: u, delta (L, E); A (E, N); B, C (L, N); D (E); dirB (5, N); orders, dirs (4, L);
 // enabled (4); ysum (L, E) = out₁ + out₂ + out₃ + out₄ in that order. Optional outputs (NULL to
-// skip): out (4, L, E) each scan's output; hidden (4, L, E, N) written;
-// hnorm2 (4, L, N) and decay_means (N, L) accumulated into (the caller zeroes them), so a caller
-// that splits channels across threads must not request them from two threads at once.
+// skip): out (4, L, E) each scan's output; hidden (4, L, E, N); and per block of 16 channels b
+// (E/16 rounded up of them): hnorm2 (b, 4, L, N) = Σ over the block's channels of h², and
+// decay_means (b, N, L) = Σ over the block's channels of exp(Δ·A) / E. The caller adds the blocks
+// up in order, so the sums do not depend on how blocks were split over threads.
 // scratch holds L·N·16 floats.
 void vck_scan4(long L, long E, long N, const float *u, const float *delta, const float *A,
                const float *B, const float *C, const float *D, const float *dirB,

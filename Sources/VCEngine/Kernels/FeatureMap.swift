@@ -52,22 +52,26 @@ public struct FeatureMap: Sendable {
         let c = channels, l = tokens
         let ones = scale ?? [Float](repeating: 1, count: c), zeros = shift ?? [Float](repeating: 0, count: c)
         let out = [Float](unsafeUninitializedCapacity: c * l) { dst, count in
-            data.withUnsafeBufferPointer { src in ones.withUnsafeBufferPointer { sc in zeros.withUnsafeBufferPointer { sh in
+            data.withUnsafeBufferPointer { srcBuf in ones.withUnsafeBufferPointer { scBuf in zeros.withUnsafeBufferPointer { shBuf in
+                nonisolated(unsafe) let src = srcBuf.baseAddress!, sc = scBuf.baseAddress!, sh = shBuf.baseAddress!
+                nonisolated(unsafe) let dstBase = dst.baseAddress!
                 let tile = 32
-                var p0 = 0
-                while p0 < l {
-                    let p1 = min(p0 + tile, l)
-                    var c0 = 0
-                    while c0 < c {
-                        let c1 = min(c0 + tile, c)
-                        for ch in c0..<c1 {
-                            let s = sc[ch], t = sh[ch]
-                            let row = dst.baseAddress! + ch * l
-                            for p in p0..<p1 { row[p] = src[p * c + ch] * s + t }
+                // Observers get every block output this way: split over the engine's threads by
+                // channel tiles, so watching a forward pass does not serialise it.
+                Parallel.rows((c + tile - 1) / tile, work: c * l) { tiles in
+                    var p0 = 0
+                    while p0 < l {
+                        let p1 = min(p0 + tile, l)
+                        for ct in tiles {
+                            let c0 = ct * tile, c1 = min(c0 + tile, c)
+                            for ch in c0..<c1 {
+                                let s = sc[ch], t = sh[ch]
+                                let row = dstBase + ch * l
+                                for p in p0..<p1 { row[p] = src[p * c + ch] * s + t }
+                            }
                         }
-                        c0 = c1
+                        p0 = p1
                     }
-                    p0 = p1
                 }
             } } }
             count = c * l

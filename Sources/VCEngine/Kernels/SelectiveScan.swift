@@ -57,8 +57,9 @@ enum SelectiveScan {
 
     /// The fast path, `vck_scan4` (C): sixteen channels at a time, h in registers, exp(Δ_t·A)
     /// computed once per layer (Δ is shared by all four scans) and read by the four directions.
-    /// Channel blocks are independent, so they are split over the engine's threads, except when
-    /// the per-step sums below (accumulated across blocks) are asked for.
+    /// Channel blocks are independent, so they are split over the engine's threads; the per-step
+    /// sums below are kept per block and added up in block order afterwards (the same bits for
+    /// any thread count).
     ///
     /// `hiddenStates`, when given, receives h after every step as (4, L, E, N) — the layout of the
     /// `….mamba.h` site. `hiddenNormsSquared`, when given, receives Σ_e h[e][n]² after every step
@@ -83,12 +84,14 @@ enum SelectiveScan {
         let order32 = orders.orders.flatMap { $0.map(Int32.init) }
         let dirs32 = orders.directions.flatMap { $0.map(Int32.init) }
         let enabled32 = enabled.map { Int32($0 ? 1 : 0) }
-        if let hn = hiddenNormsSquared { hn.initialize(repeating: 0, count: 4 * l * n) }
-        if let dm = decayMeans { dm.initialize(repeating: 0, count: n * l) }
+        let blocks = (e + 15) / 16
+        // Per-block partial sums, added up below in block order whatever the thread split.
+        let hnBlocks = hiddenNormsSquared == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: blocks * 4 * l * n)
+        let dmBlocks = decayMeans == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: blocks * n * l)
+        defer { hnBlocks?.deallocate(); dmBlocks?.deallocate() }
         var sum = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
         var out = [Float](unsafeUninitializedCapacity: perDirection ? 4 * l * e : 0) { _, count in count = perDirection ? 4 * l * e : 0 }
-        let blocks = (e + 15) / 16
-        let threads = hiddenNormsSquared == nil && decayMeans == nil ? min(EngineThreads.current, blocks) : 1
+        let threads = min(EngineThreads.current, blocks)
         sum.withUnsafeMutableBufferPointer { sp in out.withUnsafeMutableBufferPointer { op in
         x.u.withUnsafeBufferPointer { u in x.delta.withUnsafeBufferPointer { dl in x.A.withUnsafeBufferPointer { a in
         x.B.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
@@ -96,7 +99,8 @@ enum SelectiveScan {
         enabled32.withUnsafeBufferPointer { en in
             nonisolated(unsafe) let ptrs = (u.baseAddress!, dl.baseAddress!, a.baseAddress!, bb.baseAddress!, cc.baseAddress!,
                                             dd.baseAddress!, db.baseAddress!, o.baseAddress!, ds.baseAddress!, en.baseAddress!, sp.baseAddress!, perDirection ? op.baseAddress! : nil)
-            nonisolated(unsafe) let hs = hiddenStates, hn = hiddenNormsSquared, dm = decayMeans
+            nonisolated(unsafe) let hs = hiddenStates
+            nonisolated(unsafe) let hn = hnBlocks, dm = dmBlocks
             let run: (Int) -> Void = { t in
                 let b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads
                 if b1 <= b0 { return }
@@ -108,6 +112,15 @@ enum SelectiveScan {
             }
             Parallel.forEach(threads, run)
         } } } } } } } } } } } }
+        func addBlocks(_ p: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+            for i in 0..<count {
+                var s: Float = 0
+                for b in 0..<blocks { s += p[b * count + i] }
+                dst[i] = s
+            }
+        }
+        if let hn = hiddenNormsSquared, let parts = hnBlocks { addBlocks(parts, into: hn, count: 4 * l * n) }
+        if let dm = decayMeans, let parts = dmBlocks { addBlocks(parts, into: dm, count: n * l) }
         let directions = perDirection ? (0..<4).map { k in Array(out[(k * l * e)..<((k + 1) * l * e)]) } : nil
         return (sum, directions)
     }
