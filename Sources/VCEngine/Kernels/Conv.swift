@@ -46,20 +46,26 @@ struct DenseConv: Sendable {
         } else {
             // im2col: one row of k·k·Cin values per output pixel; zero padding outside the map.
             var cols = [Float](repeating: 0, count: ho * wo * kk)
-            x.data.withUnsafeBufferPointer { src in cols.withUnsafeMutableBufferPointer { dst in
-                for oy in 0..<ho { for ox in 0..<wo {
+            let (kernel, stride, padding, inChannels) = (self.kernel, self.stride, self.padding, self.inChannels)
+            let (height, width) = (x.height, x.width)
+            x.data.withUnsafeBufferPointer { srcBuf in cols.withUnsafeMutableBufferPointer { dstBuf in
+                nonisolated(unsafe) let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
+                // Output rows over the engine's threads (the stem's first convolution gathers 2.5 MB).
+                Parallel.rows(ho, work: ho * wo * kk) { rows in
+                for oy in rows { for ox in 0..<wo {
                     let row = (oy * wo + ox) * kk
                     for ky in 0..<kernel {
                         let iy = oy * stride + ky - padding
-                        if iy < 0 || iy >= x.height { continue }
+                        if iy < 0 || iy >= height { continue }
                         for kx in 0..<kernel {
                             let ix = ox * stride + kx - padding
-                            if ix < 0 || ix >= x.width { continue }
-                            let s = (iy * x.width + ix) * inChannels, d = row + (ky * kernel + kx) * inChannels
+                            if ix < 0 || ix >= width { continue }
+                            let s = (iy * width + ix) * inChannels, d = row + (ky * kernel + kx) * inChannels
                             for c in 0..<inChannels { dst[d + c] = src[s + c] }
                         }
                     }
                 } }
+                }
             } }
             cols.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { c in
                 gemmABt(a.baseAddress!, lda: kk, b.baseAddress!, ldb: kk, c.baseAddress!, ldc: outChannels,
