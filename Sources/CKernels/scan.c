@@ -27,10 +27,17 @@ __attribute__((always_inline)) static inline void scan_block(
         for (long n = 0; n < NN; n++) dec[t * NN + n] = vexp(dt * a[n]);
         if (decay_means) {
             float *dm = decay_means + (c0 / 16) * NN * L;
+            vf v[NN];
             for (long n = 0; n < NN; n++) {
-                vf v = dec[t * NN + n];
-                if (lanes < 16) { float tmp[16]; vstore(tmp, v); for (long l = lanes; l < 16; l++) tmp[l] = 0; v = vload(tmp); }
-                dm[n * L + t] = vsum(v) / (float)E;
+                v[n] = dec[t * NN + n];
+                if (lanes < 16) { float tmp[16]; vstore(tmp, v[n]); for (long l = lanes; l < 16; l++) tmp[l] = 0; v[n] = vload(tmp); }
+            }
+            if (NN == 16) {
+                float sums[16];
+                vstore(sums, vsum16x16(v));
+                for (long n = 0; n < 16; n++) dm[n * L + t] = sums[n] / (float)E;
+            } else {
+                for (long n = 0; n < NN; n++) dm[n * L + t] = vsum(v[n]) / (float)E;
             }
         }
     }
@@ -80,7 +87,13 @@ __attribute__((always_inline)) static inline void scan_block(
             }
             if (hnorm2) {
                 float *row = hnorm2 + (c0 / 16) * 4 * L * NN + (k * L + t) * NN;
-                for (long n = 0; n < NN; n++) row[n] = vsum(h[n] * h[n]);
+                if (NN == 16) {
+                    vf sq[16];
+                    for (long n = 0; n < 16; n++) sq[n] = h[n] * h[n];
+                    vstore(row, vsum16x16(sq));
+                } else {
+                    for (long n = 0; n < NN; n++) row[n] = vsum(h[n] * h[n]);
+                }
             }
         }
     }

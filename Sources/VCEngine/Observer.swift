@@ -16,20 +16,27 @@ public protocol ActivationObserver: AnyObject {
 /// by a pattern that itself ends in `.h`, so `*` never asks for them by accident.
 public struct SitePattern: Sendable {
     public let patterns: [String]
+    /// The patterns' bytes, converted once: `matches` runs for every site of every observed
+    /// forward pass (hundreds), and converting each pattern per call cost ~2 ms per VCMamba-S pass.
+    private let bytes: [[UInt8]]
 
     /// `spec` is a comma-separated list of globs; empty means `*`.
     public init(_ spec: String = "*") {
         let parts = spec.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
         patterns = parts.isEmpty ? ["*"] : parts
+        bytes = patterns.map { Array($0.utf8) }
     }
 
     public func matches(_ site: String) -> Bool {
         let expensive = SitePattern.isExpensive(site)
-        for p in patterns {
-            if expensive && !p.hasSuffix(".h") { continue }
-            if SitePattern.glob(Array(p.utf8), Array(site.utf8)) { return true }
+        var site = site
+        return site.withUTF8 { s in
+            for (k, p) in bytes.enumerated() {
+                if expensive && !patterns[k].hasSuffix(".h") { continue }
+                if p.withUnsafeBufferPointer({ SitePattern.glob($0, s) }) { return true }
+            }
+            return false
         }
-        return false
     }
 
     /// Every block output, every Mamba internal and hidden-state norm, the head: what the issue on
@@ -41,7 +48,7 @@ public struct SitePattern: Sendable {
     /// Sites that cost real memory to produce (hidden states at every scan step).
     public static func isExpensive(_ site: String) -> Bool { site.hasSuffix(".mamba.h") }
 
-    static func glob(_ p: [UInt8], _ s: [UInt8]) -> Bool {
+    static func glob(_ p: UnsafeBufferPointer<UInt8>, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
         // Iterative wildcard match with single backtrack point (classic two-pointer algorithm).
         var pi = 0, si = 0, star = -1, mark = 0
         while si < s.count {
