@@ -55,9 +55,9 @@ enum LaunchEnvironment {
             setenv("OPENBLAS_CORETYPE", core, 1)
             changed = true
         }
-        if getenv("OPENBLAS_NUM_THREADS") == nil {
-            // The engine runs OpenBLAS single-threaded and splits work itself; without this the
-            // library starts a worker per core at load, which spins and takes a core from us.
+        if getenv("OPENBLAS_NUM_THREADS").map({ String(cString: $0) }) != "1" {
+            // The engine runs OpenBLAS single-threaded and splits work itself (`--threads`); any
+            // other value only makes the library start workers at load that spin on our cores.
             setenv("OPENBLAS_NUM_THREADS", "1", 1)
             changed = true
         }

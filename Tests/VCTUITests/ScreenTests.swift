@@ -39,6 +39,22 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(escaped.contains("48;5;") || escaped.contains("48;2;"), "half-block backgrounds")
     }
 
+    /// The speed settings reach the process without the user's help, and override a user's
+    /// OpenBLAS thread count (the engine owns its threads): the running explorer's environment
+    /// after its one re-exec.
+    func testLaunchEnvironmentIsSetForTheUser() throws {
+        try start(["OPENBLAS_NUM_THREADS": "4"])
+        _ = try pane.waitFor("first screen") { $0.contains("┌ch 0") && $0.contains("forward ") }
+        let pid = try XCTUnwrap(pane.explorerPID(), "the explorer's pid")
+        let environ = try XCTUnwrap(FileManager.default.contents(atPath: "/proc/\(pid)/environ"))
+        let vars = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        XCTAssertTrue(vars.contains("OPENBLAS_NUM_THREADS=1"), "\(vars.filter { $0.hasPrefix("OPENBLAS") })")
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if cpuinfo.contains(" avx2") {
+            XCTAssertTrue(vars.contains { $0.hasPrefix("OPENBLAS_CORETYPE=") }, "a core type on an AVX2/AVX-512 machine")
+        }
+    }
+
     /// `e` writes the view on screen as a PNG (decodable, with its sidecar) and says where.
     func testExportKeyWritesAPNG() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vcview-e-\(UUID().uuidString)").path
