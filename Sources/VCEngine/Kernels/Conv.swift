@@ -45,7 +45,8 @@ struct DenseConv: Sendable {
             } } }
         } else {
             // im2col: one row of k·k·Cin values per output pixel; zero padding outside the map.
-            var cols = [Float](repeating: 0, count: ho * wo * kk)
+            // Every entry is written below (taps outside the map as zeros), so no zero-fill first.
+            var cols = [Float](unsafeUninitializedCapacity: ho * wo * kk) { _, count in count = ho * wo * kk }
             let (kernel, stride, padding, inChannels) = (self.kernel, self.stride, self.padding, self.inChannels)
             let (height, width) = (x.height, x.width)
             x.data.withUnsafeBufferPointer { srcBuf in cols.withUnsafeMutableBufferPointer { dstBuf in
@@ -56,11 +57,14 @@ struct DenseConv: Sendable {
                     let row = (oy * wo + ox) * kk
                     for ky in 0..<kernel {
                         let iy = oy * stride + ky - padding
-                        if iy < 0 || iy >= height { continue }
                         for kx in 0..<kernel {
                             let ix = ox * stride + kx - padding
-                            if ix < 0 || ix >= width { continue }
-                            let s = (iy * width + ix) * inChannels, d = row + (ky * kernel + kx) * inChannels
+                            let d = row + (ky * kernel + kx) * inChannels
+                            if iy < 0 || iy >= height || ix < 0 || ix >= width {
+                                (dst + d).update(repeating: 0, count: inChannels)
+                                continue
+                            }
+                            let s = (iy * width + ix) * inChannels
                             for c in 0..<inChannels { dst[d + c] = src[s + c] }
                         }
                     }
