@@ -1,32 +1,6 @@
 // Depthwise k×k convolution, channels-last, with the epilogue applied in registers.
 #include "ckernels.h"
 #include "vmath.h"
-#include <stdlib.h>
-
-// The plain loop (with the same epilogue), used only if the tile cannot be allocated.
-static void vck_depthwise_reference(const float *src, long h, long w, long c, long k, const float *weight,
-                                    const float *bias, const float *scale, const float *shift, int act,
-                                    float *dst, long r0, long r1, long cb, long ce) {
-    long pad = k / 2;
-    for (long i = r0; i < r1; i++)
-        for (long j = 0; j < w; j++)
-            for (long c0 = cb; c0 < ce; c0 += 16) {
-                long n = c - c0 < 16 ? c - c0 : 16;
-                float acc[16] = {0};
-                for (long l = 0; l < n; l++) {
-                    float a = bias[c0 + l];
-                    for (long ky = 0; ky < k; ky++)
-                        for (long kx = 0; kx < k; kx++) {
-                            long iy = i + ky - pad, ix = j + kx - pad;
-                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                            a += src[(iy * w + ix) * c + c0 + l] * weight[(ky * k + kx) * c + c0 + l];
-                        }
-                    acc[l] = a;
-                }
-                vf y = vact(vload(acc) * vload_part(scale + c0, n) + vload_part(shift + c0, n), act);
-                vstore_part(dst + (i * w + j) * c + c0, y, n);
-            }
-}
 
 // Sixteen channels of one output pixel accumulate in one register across all k·k taps and are
 // written once (re-reading and re-writing the output row for every tap was most of the time).
@@ -155,12 +129,8 @@ __attribute__((always_inline)) static inline void row3(const float *src, long h,
     }                                                                                                    \
     __attribute__((noinline)) static void rowsk_##suffix(const float *src, long h, long w, long c, long k, \
             const float *weight, const float *bias, const float *scale, const float *shift, float *dst,  \
-            long r0, long r1, long cb, long ce) {                                                        \
-        long tw = (w + 7) / 8 * 8 + k - 1, th = r1 - r0 + k - 1;                                          \
-        vf_unaligned *tile = aligned_alloc(64, (size_t)(tw * th) * sizeof(vf));                           \
-        if (!tile) { vck_depthwise_reference(src, h, w, c, k, weight, bias, scale, shift, ACT, dst, r0, r1, cb, ce); return; } \
-        rows_tiled(src, h, w, c, k, weight, bias, scale, shift, ACT, dst, r0, r1, cb, ce, tile);                  \
-        free(tile);                                                                                      \
+            long r0, long r1, long cb, long ce, vf_unaligned *tile) {                                    \
+        rows_tiled(src, h, w, c, k, weight, bias, scale, shift, ACT, dst, r0, r1, cb, ce, tile);          \
     }
 
 VCK_DEPTHWISE_LOOPS(none, VCK_ACT_NONE)
@@ -170,7 +140,7 @@ VCK_DEPTHWISE_LOOPS(silu, VCK_ACT_SILU)
 
 void vck_depthwise(const float *src, long h, long w, long c, long k, const float *weight,
                    const float *bias, const float *scale, const float *shift, int act,
-                   float *dst, long r0, long r1, long c0, long c1) {
+                   float *dst, long r0, long r1, long c0, long c1, float *scratch) {
     if (k == 3 && c % 16 == 0) {
         switch (act) {
         case VCK_ACT_NONE: rows3_none(src, h, w, c, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
@@ -179,11 +149,17 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
         default:           rows3_silu(src, h, w, c, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
         }
     } else {
+        vf_unaligned *tile = (vf_unaligned *)scratch;
         switch (act) {
-        case VCK_ACT_NONE: rowsk_none(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
-        case VCK_ACT_RELU: rowsk_relu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
-        case VCK_ACT_GELU: rowsk_gelu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
-        default:           rowsk_silu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
+        case VCK_ACT_NONE: rowsk_none(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1, tile); break;
+        case VCK_ACT_RELU: rowsk_relu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1, tile); break;
+        case VCK_ACT_GELU: rowsk_gelu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1, tile); break;
+        default:           rowsk_silu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1, tile); break;
         }
     }
+}
+
+long vck_depthwise_scratch(long w, long c, long k, long rows) {
+    if (k == 3 && c % 16 == 0) return 0;
+    return ((w + 7) / 8 * 8 + k - 1) * (rows + k - 1) * 16;   // the tile of rows_tiled, in floats
 }

@@ -19,12 +19,15 @@ public struct SitePattern: Sendable {
     /// The patterns' bytes, converted once: `matches` runs for every site of every observed
     /// forward pass (hundreds), and converting each pattern per call cost ~2 ms per VCMamba-S pass.
     private let bytes: [[UInt8]]
+    /// Which patterns may match the hidden-state sites (those ending in `.h`).
+    private let reachesHidden: [Bool]
 
     /// `spec` is a comma-separated list of globs; empty means `*`.
     public init(_ spec: String = "*") {
         let parts = spec.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
         patterns = parts.isEmpty ? ["*"] : parts
         bytes = patterns.map { Array($0.utf8) }
+        reachesHidden = patterns.map { $0.hasSuffix(".h") }
     }
 
     public func matches(_ site: String) -> Bool {
@@ -32,7 +35,7 @@ public struct SitePattern: Sendable {
         var site = site
         return site.withUTF8 { s in
             for (k, p) in bytes.enumerated() {
-                if expensive && !patterns[k].hasSuffix(".h") { continue }
+                if expensive && !reachesHidden[k] { continue }
                 if p.withUnsafeBufferPointer({ SitePattern.glob($0, s) }) { return true }
             }
             return false

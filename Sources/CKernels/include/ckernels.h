@@ -25,21 +25,24 @@ void vck_residual(float *x, const float *acc, long c, const float *scale, const 
 // Depthwise k×k convolution, stride 1, zero padding k/2, channels-last (h, w, c), output rows
 // r0 ≤ i < r1 and channels c0 ≤ ch < c1 (c0 a multiple of 16, c1 one too or c):
 // dst = act((conv(src) + bias)·scale + shift). weight is (k, k, c).
+// scratch holds vck_depthwise_scratch(w, c, k, r1 − r0) floats (none for 3×3 when c is a
+// multiple of 16), 64-byte aligned.
 void vck_depthwise(const float *src, long h, long w, long c, long k, const float *weight,
                    const float *bias, const float *scale, const float *shift, int act,
-                   float *dst, long r0, long r1, long c0, long c1);
+                   float *dst, long r0, long r1, long c0, long c1, float *scratch);
+long vck_depthwise_scratch(long w, long c, long k, long rows);
 
 // The four-direction selective scan of PlainMamba2D for channels e0 ≤ e < e1 (e0 a multiple of
-// 16). Shapes: u, delta (L, E); A (E, N); B, C (L, N); D (E); dirB (5, N); orders, dirs (4, L);
-// enabled (4); ysum (L, E) = out₁ + out₂ + out₃ + out₄ in that order. Optional outputs (NULL to
-// skip): out (4, L, E) each scan's output; hidden (4, L, E, N); and per block of 16 channels b
-// (E/16 rounded up of them): hnorm2 (b, 4, L, N) = Σ over the block's channels of h², and
-// decay_means (b, N, L) = Σ over the block's channels of exp(Δ·A) / E. The caller adds the blocks
-// up in order, so the sums do not depend on how blocks were split over threads.
-// scratch holds L·N·16 floats.
+// 16). Shapes: u, delta (L, E); A (E, N); Bdir (4, L, N) = B_t + direction_Bs[d_k[t]] for scan k
+// at step t; C (L, N); D (E); orders (4, L); enabled (4); ysum (L, E) = out₁ + out₂ + out₃ + out₄
+// in that order. Optional outputs (NULL to skip): out (4, L, E) each scan's output; hidden
+// (4, L, E, N); and per block of 16 channels b (E/16 rounded up of them): hnorm2 (b, 4, L, N) = Σ
+// over the block's channels of h², and decay_means (b, N, L) = Σ over the block's channels of
+// exp(Δ·A) / E. The caller adds the blocks up in order, so the sums do not depend on how blocks
+// were split over threads. scratch holds L·N·16 floats, 64-byte aligned.
 void vck_scan4(long L, long E, long N, const float *u, const float *delta, const float *A,
-               const float *B, const float *C, const float *D, const float *dirB,
-               const int32_t *orders, const int32_t *dirs, const int32_t *enabled,
+               const float *Bdir, const float *C, const float *D,
+               const int32_t *orders, const int32_t *enabled,
                float *ysum, float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
                long e0, long e1);
 

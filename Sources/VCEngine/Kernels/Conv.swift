@@ -122,18 +122,21 @@ struct DepthwiseConv: Sendable {
         out.data.withUnsafeMutableBufferPointer { dstBuf in
             nonisolated(unsafe) let src = srcBuf.baseAddress!, wt = wtBuf.baseAddress!, b = bBuf.baseAddress!
             nonisolated(unsafe) let es = esBuf.baseAddress!, et = etBuf.baseAddress!, dst = dstBuf.baseAddress!
+            // One call per thread over rows r0..<r1 and channels c0..<c1, with its own tile.
+            func run(_ r0: Int, _ r1: Int, _ c0: Int, _ c1: Int) {
+                let tile = UnsafeMutableRawPointer.allocate(byteCount: max(1, vck_depthwise_scratch(w, c, k, r1 - r0)) * 4, alignment: 64)
+                defer { tile.deallocate() }
+                vck_depthwise(src, h, w, c, k, wt, b, es, et, act.rawValue, dst, r0, r1, c0, c1, tile.assumingMemoryBound(to: Float.self))
+            }
             let threads = EngineThreads.current, blocks = (c + 15) / 16
             if threads > 1 && h < 8 * threads && blocks >= threads && h * w * c * k >= Parallel.minimumWork {
                 // Few rows (stage 4's 7): an even split by channel blocks instead (3 rows against 4
                 // left one thread waiting a quarter of the time).
                 Parallel.forEach(threads) { t in
-                    let b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads
-                    vck_depthwise(src, h, w, c, k, wt, b, es, et, act.rawValue, dst, 0, h, b0 * 16, min(c, b1 * 16))
+                    run(0, h, blocks * t / threads * 16, min(c, blocks * (t + 1) / threads * 16))
                 }
             } else {
-                Parallel.rows(h, work: h * w * c * k) { rows in
-                    vck_depthwise(src, h, w, c, k, wt, b, es, et, act.rawValue, dst, rows.lowerBound, rows.upperBound, 0, c)
-                }
+                Parallel.rows(h, work: h * w * c * k) { rows in run(rows.lowerBound, rows.upperBound, 0, c) }
             }
         } } } } } }
         return out

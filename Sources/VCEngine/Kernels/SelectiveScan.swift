@@ -82,7 +82,12 @@ enum SelectiveScan {
                     decayMeans: UnsafeMutablePointer<Float>? = nil) -> (sum: [Float], directions: [[Float]]?) {
         let l = x.tokens, e = x.inner, n = x.state
         let order32 = orders.orders.flatMap { $0.map(Int32.init) }
-        let dirs32 = orders.directions.flatMap { $0.map(Int32.init) }
+        // B_t + direction_Bs[d_k[t]] for every scan and step, (4, L, N): shared by all channel blocks.
+        var bdir = [Float](unsafeUninitializedCapacity: 4 * l * n) { _, count in count = 4 * l * n }
+        for k in 0..<4 { for t in 0..<l {
+            let d = orders.directions[k][t]
+            for ni in 0..<n { bdir[(k * l + t) * n + ni] = x.B[t * n + ni] + x.directionBs[d * n + ni] }
+        } }
         let enabled32 = enabled.map { Int32($0 ? 1 : 0) }
         let blocks = (e + 15) / 16
         // Per-block partial sums, added up below in block order whatever the thread split.
@@ -94,11 +99,10 @@ enum SelectiveScan {
         let threads = min(EngineThreads.current, blocks)
         sum.withUnsafeMutableBufferPointer { sp in out.withUnsafeMutableBufferPointer { op in
         x.u.withUnsafeBufferPointer { u in x.delta.withUnsafeBufferPointer { dl in x.A.withUnsafeBufferPointer { a in
-        x.B.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
-        x.directionBs.withUnsafeBufferPointer { db in order32.withUnsafeBufferPointer { o in dirs32.withUnsafeBufferPointer { ds in
-        enabled32.withUnsafeBufferPointer { en in
+        bdir.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
+        order32.withUnsafeBufferPointer { o in enabled32.withUnsafeBufferPointer { en in
             nonisolated(unsafe) let ptrs = (u.baseAddress!, dl.baseAddress!, a.baseAddress!, bb.baseAddress!, cc.baseAddress!,
-                                            dd.baseAddress!, db.baseAddress!, o.baseAddress!, ds.baseAddress!, en.baseAddress!, sp.baseAddress!, perDirection ? op.baseAddress! : nil)
+                                            dd.baseAddress!, o.baseAddress!, en.baseAddress!, sp.baseAddress!, perDirection ? op.baseAddress! : nil)
             nonisolated(unsafe) let hs = hiddenStates
             nonisolated(unsafe) let hn = hnBlocks, dm = dmBlocks
             let run: (Int) -> Void = { t in
@@ -107,11 +111,11 @@ enum SelectiveScan {
                 let raw = UnsafeMutableRawPointer.allocate(byteCount: l * n * 16 * 4, alignment: 64)
                 defer { raw.deallocate() }
                 let scratch = raw.bindMemory(to: Float.self, capacity: l * n * 16)
-                vck_scan4(l, e, n, ptrs.0, ptrs.1, ptrs.2, ptrs.3, ptrs.4, ptrs.5, ptrs.6, ptrs.7, ptrs.8, ptrs.9,
-                          ptrs.10, ptrs.11, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
+                vck_scan4(l, e, n, ptrs.0, ptrs.1, ptrs.2, ptrs.3, ptrs.4, ptrs.5, ptrs.6, ptrs.7,
+                          ptrs.8, ptrs.9, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
             }
             Parallel.forEach(threads, run)
-        } } } } } } } } } } } }
+        } } } } } } } } } }
         func addBlocks(_ p: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
             for i in 0..<count {
                 var s: Float = 0
