@@ -46,6 +46,22 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
                float *ysum, float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
                long e0, long e1);
 
+// Weights packed once for products C(T×N) = X(T×K)·Wᵀ computed by OpenBLAS's own packing
+// routines and micro-kernel (see packed_gemm.c). vck_packed_available: whether that path passed
+// its self-check against cblas_sgemm (vck_packed_core names the kernel family used, "off" when
+// VCVIEW_PACKED_GEMM=0, "" when this CPU has none of the families it uses). vck_pack returns NULL when it is not available.
+typedef struct vck_packed vck_packed;
+int vck_packed_available(void);
+const char *vck_packed_core(void);
+vck_packed *vck_pack(const float *w, long n, long k);      // w: (n, k) row-major, copied
+void vck_packed_free(vck_packed *p);
+long vck_packed_panels(const vck_packed *p);               // weight panels along N
+long vck_packed_scratch(void);                             // floats of scratch per call
+// c[t][·] = x[t][·]·Wᵀ (or += when accumulate) for tokens t0 ≤ t < t1 and the output channels of
+// panels p0 ≤ i < p1. scratch: vck_packed_scratch() floats, 64-byte aligned, one per thread.
+void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
+                     long t0, long t1, long p0, long p1, int accumulate, float *scratch);
+
 // Runs fn(ctx, i) for 0 ≤ i < count, part 0 on the calling thread and the others on the pool's
 // workers (started on first use, at most one per other core; parts beyond those run on the
 // caller), and returns when all are done. A second caller arriving while the pool is busy runs

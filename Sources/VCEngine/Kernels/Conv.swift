@@ -6,7 +6,7 @@ import CKernels
 struct DenseConv: Sendable {
     let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     /// (out, ky, kx, in): one row per output channel, matching the im2col patch order.
-    let weight: [Float]
+    let weight: GemmWeight
     let bias: [Float]
 
     /// `w` is PyTorch's (out, in, k, k).
@@ -17,7 +17,7 @@ struct DenseConv: Sendable {
             r[((oc * k + ky) * k + kx) * i + ic] = w.data[((oc * i + ic) * k + ky) * k + kx]
         } } } }
         self.inChannels = i; self.outChannels = o; self.kernel = k; self.stride = stride; self.padding = padding
-        self.weight = r
+        self.weight = GemmWeight(r, outputs: o, inputs: k * k * i)
         self.bias = b?.data ?? [Float](repeating: 0, count: o)
     }
 
@@ -39,10 +39,9 @@ struct DenseConv: Sendable {
         var out = FeatureMap(uninitializedHeight: ho, width: wo, channels: outChannels)
         let kk = kernel * kernel * inChannels
         if kernel == 1 && stride == 1 && padding == 0 {
-            x.data.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { c in
-                gemmABt(a.baseAddress!, lda: inChannels, b.baseAddress!, ldb: inChannels, c.baseAddress!, ldc: outChannels,
-                        m: ho * wo, n: outChannels, k: inChannels)
-            } } }
+            x.data.withUnsafeBufferPointer { a in out.data.withUnsafeMutableBufferPointer { c in
+                weight.product(a.baseAddress!, lda: inChannels, c.baseAddress!, ldc: outChannels, rows: ho * wo)
+            } }
         } else {
             // im2col: one row of k·k·Cin values per output pixel; zero padding outside the map.
             // Every entry is written below (taps outside the map as zeros), so no zero-fill first.
@@ -71,10 +70,9 @@ struct DenseConv: Sendable {
                 } }
                 }
             } }
-            cols.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in out.data.withUnsafeMutableBufferPointer { c in
-                gemmABt(a.baseAddress!, lda: kk, b.baseAddress!, ldb: kk, c.baseAddress!, ldc: outChannels,
-                        m: ho * wo, n: outChannels, k: kk)
-            } } }
+            cols.withUnsafeBufferPointer { a in out.data.withUnsafeMutableBufferPointer { c in
+                weight.product(a.baseAddress!, lda: kk, c.baseAddress!, ldc: outChannels, rows: ho * wo)
+            } }
         }
         return out
     }

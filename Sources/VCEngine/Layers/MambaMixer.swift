@@ -24,8 +24,8 @@ public struct MambaAblation: Sendable, Equatable {
 struct MambaMixer: Sendable {
     let inConv: ConvBN
     let conv2d: DepthwiseConv
-    let xProj: [Float]                 // (R + 2N, E)
-    let dtProjWeight: [Float]          // (E, R)
+    let xProj: GemmWeight              // (R + 2N, E)
+    let dtProjWeight: GemmWeight       // (E, R)
     let dtProjBias: [Float]            // (E)
     let A: [Float]                     // (E, N) = −exp(A_log)
     let D: [Float]                     // (E)
@@ -58,7 +58,9 @@ struct MambaMixer: Sendable {
         conv2d = DepthwiseConv(weight: try w("\(p).conv2d.weight"), bias: w.optional("\(p).conv2d.bias"))
         let xp = try w("\(p).x_proj.weight"), dtw = try w("\(p).dt_proj.weight")
         let aLog = try w("\(p).A_log")
-        xProj = xp.data; dtProjWeight = dtw.data; dtProjBias = try w("\(p).dt_proj.bias").data
+        xProj = GemmWeight(xp.data, outputs: xp.shape[0], inputs: xp.shape[1])
+        dtProjWeight = GemmWeight(dtw.data, outputs: dtw.shape[0], inputs: dtw.shape[1])
+        dtProjBias = try w("\(p).dt_proj.bias").data
         A = aLog.data.map { -expf($0) }
         D = try w("\(p).D").data
         directionBs = try w("\(p).direction_Bs").data
@@ -84,14 +86,14 @@ struct MambaMixer: Sendable {
         tap.map(site.u, u)
 
         var xdbl = [Float](repeating: 0, count: l * f)               // (L, R + 2N)
-        u.data.withUnsafeBufferPointer { a in xProj.withUnsafeBufferPointer { b in xdbl.withUnsafeMutableBufferPointer { c in
-            gemmABt(a.baseAddress!, lda: e, b.baseAddress!, ldb: e, c.baseAddress!, ldc: f, m: l, n: f, k: e)
-        } } }
+        u.data.withUnsafeBufferPointer { a in xdbl.withUnsafeMutableBufferPointer { c in
+            xProj.product(a.baseAddress!, lda: e, c.baseAddress!, ldc: f, rows: l)
+        } }
         tap.tensor(site.xProj) { Tensor(shape: [1, l, f], data: xdbl) }
         var dtp = [Float](repeating: 0, count: l * e)                // (L, E) = dt_proj(dt_raw)
-        xdbl.withUnsafeBufferPointer { a in dtProjWeight.withUnsafeBufferPointer { b in dtp.withUnsafeMutableBufferPointer { c in
-            gemmABt(a.baseAddress!, lda: f, b.baseAddress!, ldb: r, c.baseAddress!, ldc: e, m: l, n: e, k: r)
-        } } }
+        xdbl.withUnsafeBufferPointer { a in dtp.withUnsafeMutableBufferPointer { c in
+            dtProjWeight.product(a.baseAddress!, lda: f, c.baseAddress!, ldc: e, rows: l)
+        } }
         var delta = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
         dtp.withUnsafeMutableBufferPointer { dp in delta.withUnsafeMutableBufferPointer { dl in dtProjBias.withUnsafeBufferPointer { b in
             for t in 0..<l { for ei in 0..<e {

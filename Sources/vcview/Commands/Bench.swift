@@ -55,9 +55,11 @@ struct Bench: ParsableCommand {
                 for (k, v) in stageTimes { stages[k] = Stats(v).median }
                 print(jsonString(["model": name, "size": size, "threads": EngineThreads.current, "runs": totals.count,
                                   "median_ms": stats.median, "min_ms": stats.min, "max_ms": stats.max,
-                                  "stages_ms": stages, "peak_rss_mb": peakMB, "observe": observe ?? NSNull()]))
+                                  "stages_ms": stages, "peak_rss_mb": peakMB, "observe": observe ?? NSNull(),
+                                  "gemm": EngineGemm.backend]))
             } else {
                 print("model: \(name)  input: \(size)×\(size)  threads: \(EngineThreads.current)  runs: \(totals.count)\(observe.map { "  observing: \($0)" } ?? "")")
+                print("matrix products: \(EngineGemm.backend)")
                 print(stageOrder.map { String(format: "%@ %.2f", $0, Stats(stageTimes[$0]!).median) }.joined(separator: "  ") + "  (ms, median)")
                 print(String(format: "forward: median %.2f ms  min %.2f  max %.2f   peak memory %.0f MB", stats.median, stats.min, stats.max, peakMB))
             }

@@ -1,0 +1,68 @@
+import XCTest
+import CKernels
+@testable import VCEngine
+
+/// Weights packed at load and multiplied by OpenBLAS's kernel (`GemmWeight`, `CKernels/packed_gemm.c`).
+final class GemmWeightTests: XCTestCase {
+    /// On a CPU with AVX2 or AVX-512 the packed path must be the one in use (it passed its
+    /// self-check); elsewhere the engine stays on cblas_sgemm and says so.
+    func testPackedPathIsInUseWhereTheCPUHasIt() throws {
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set((cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? "").split(separator: " ").map(String.init))
+        let w = GemmWeight([Float](repeating: 1, count: 12), outputs: 3, inputs: 4)
+        if flags.contains("avx2") && flags.contains("fma") {
+            XCTAssertEqual(vck_packed_available(), 1)
+            XCTAssertTrue(w.isPacked)
+            let family = flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512dq") && flags.contains("avx512vl") ? "SKYLAKEX" : "HASWELL"
+            XCTAssertEqual(EngineGemm.backend, "OpenBLAS \(family) kernel, weights packed at load")
+        } else {
+            XCTAssertFalse(w.isPacked)
+            XCTAssertTrue(EngineGemm.backend.hasPrefix("cblas_sgemm"), EngineGemm.backend)
+        }
+    }
+
+    /// Tails in every dimension, K over one and several passes (512 deep), tokens over several
+    /// chunks, a leading dimension wider than K, overwrite and accumulate, one and two threads
+    /// (split by tokens and by weight panels): all equal the triple loop.
+    func testProductsEqualTheTripleLoop() {
+        let saved = EngineThreads.current
+        defer { EngineThreads.set(saved) }
+        let shapes = [(1, 1, 1), (7, 5, 9), (49, 2048, 80), (49, 200, 1100), (196, 320, 1280), (700, 64, 256), (3, 17, 600)]
+        for threads in [1, 2] {
+            EngineThreads.set(threads)
+            for (m, n, k) in shapes {
+                let lda = k + 3
+                let a = SeededWeights.uniforms(seed: 3, key: "a\(m)x\(k)", count: m * lda)
+                let b = SeededWeights.uniforms(seed: 3, key: "b\(n)x\(k)", count: n * k)
+                let dense = (0..<m).flatMap { i in a[(i * lda)..<(i * lda + k)] }
+                let ref = gemmABtReference(dense, b, m: m, n: n, k: k)
+                let w = GemmWeight(b, outputs: n, inputs: k)
+                for accumulate in [false, true] {
+                    var c = [Float](repeating: accumulate ? 1 : .nan, count: m * n)
+                    a.withUnsafeBufferPointer { ap in c.withUnsafeMutableBufferPointer { cp in
+                        w.product(ap.baseAddress!, lda: lda, cp.baseAddress!, ldc: n, rows: m, accumulate: accumulate)
+                    } }
+                    let expected = accumulate ? ref.map { $0 + 1 } : ref
+                    let err = Tensor(shape: [m, n], data: c).relativeError(to: Tensor(shape: [m, n], data: expected))
+                    XCTAssertLessThan(err, 1e-5, "\(m)×\(n)×\(k), \(threads) threads, accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+
+    /// A product writes only its own columns of a wider C (the x_proj output feeds dt_proj with a
+    /// leading dimension of R + 2N), and leaves the rest alone.
+    func testProductLeavesOtherColumnsOfCAlone() {
+        let m = 30, n = 20, k = 40, ldc = 27
+        let a = SeededWeights.uniforms(seed: 4, key: "a", count: m * k), b = SeededWeights.uniforms(seed: 4, key: "b", count: n * k)
+        let ref = gemmABtReference(a, b, m: m, n: n, k: k)
+        var c = [Float](repeating: 42, count: m * ldc)
+        a.withUnsafeBufferPointer { ap in c.withUnsafeMutableBufferPointer { cp in
+            GemmWeight(b, outputs: n, inputs: k).product(ap.baseAddress!, lda: k, cp.baseAddress!, ldc: ldc, rows: m)
+        } }
+        for i in 0..<m {
+            for j in 0..<n { XCTAssertEqual(c[i * ldc + j], ref[i * n + j], accuracy: 1e-5) }
+            for j in n..<ldc { XCTAssertEqual(c[i * ldc + j], 42, "row \(i) column \(j)") }
+        }
+    }
+}
