@@ -15,35 +15,17 @@ VCK_APPLY(vck_gelu, vgelu)
 VCK_APPLY(vck_silu, vsilu)
 VCK_APPLY(vck_softplus, vsoftplus)
 
-static inline void affine_row(float *row, long c, const float *scale, const float *shift, int act) {
-    long ch = 0;
-    for (; ch + 16 <= c; ch += 16)
-        vstore(row + ch, vact(vload(row + ch) * vload(scale + ch) + vload(shift + ch), act));
-    if (ch < c) {
-        long n = c - ch;
-        vstore_part(row + ch, vact(vload_part(row + ch, n) * vload_part(scale + ch, n) + vload_part(shift + ch, n), act), n);
-    }
-}
-
 void vck_affine_act(float *d, long c, const float *scale, const float *shift, int act, long r0, long r1) {
     // The switch sits outside the loops: one specialised loop per activation.
     switch (act) {
-    case VCK_ACT_NONE: for (long r = r0; r < r1; r++) affine_row(d + r * c, c, scale, shift, VCK_ACT_NONE); break;
-    case VCK_ACT_RELU: for (long r = r0; r < r1; r++) affine_row(d + r * c, c, scale, shift, VCK_ACT_RELU); break;
-    case VCK_ACT_GELU: for (long r = r0; r < r1; r++) affine_row(d + r * c, c, scale, shift, VCK_ACT_GELU); break;
-    case VCK_ACT_SILU: for (long r = r0; r < r1; r++) affine_row(d + r * c, c, scale, shift, VCK_ACT_SILU); break;
+    case VCK_ACT_NONE: for (long r = r0; r < r1; r++) vck_affine_row(d + r * c, c, scale, shift, VCK_ACT_NONE); break;
+    case VCK_ACT_RELU: for (long r = r0; r < r1; r++) vck_affine_row(d + r * c, c, scale, shift, VCK_ACT_RELU); break;
+    case VCK_ACT_GELU: for (long r = r0; r < r1; r++) vck_affine_row(d + r * c, c, scale, shift, VCK_ACT_GELU); break;
+    case VCK_ACT_SILU: for (long r = r0; r < r1; r++) vck_affine_row(d + r * c, c, scale, shift, VCK_ACT_SILU); break;
     }
 }
 
 void vck_residual(float *x, const float *acc, long c, const float *scale, const float *shift,
                   const float *gain, long r0, long r1) {
-    for (long r = r0; r < r1; r++) {
-        float *xr = x + r * c;
-        const float *ar = acc + r * c;
-        if (gain) {
-            for (long ch = 0; ch < c; ch++) xr[ch] += gain[ch] * (ar[ch] * scale[ch] + shift[ch]);
-        } else {
-            for (long ch = 0; ch < c; ch++) xr[ch] += ar[ch] * scale[ch] + shift[ch];
-        }
-    }
+    for (long r = r0; r < r1; r++) vck_residual_row(x + r * c, acc + r * c, c, scale, shift, gain);
 }

@@ -20,6 +20,7 @@
 // Anything missing or different leaves the engine on cblas_sgemm.
 #define _GNU_SOURCE
 #include "ckernels.h"
+#include "vmath.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -113,30 +114,81 @@ static vck_packed *pack_with(const float *w, long n, long k, int sentinel) {
     return p;
 }
 
-long vck_packed_scratch(void) { return (long)KC * NC + SLACK; }
-
 long vck_packed_panels(const vck_packed *p) { return p->nm; }
 
-void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
-                     long t0, long t1, long p0, long p1, int accumulate, float *scratch) {
+enum { SCRATCH = KC * NC + SLACK };
+
+// Each thread's packing buffer for X (384 KB), allocated on its first product and freed when the
+// thread ends: allocating it per call cost page faults on every product.
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, free); }
+
+static float *thread_scratch(void) {
+    pthread_once(&scratch_once, scratch_key_init);
+    float *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = aligned_floats(SCRATCH);
+        if (s) pthread_setspecific(scratch_key, s);
+    }
+    return s;
+}
+
+// The epilogue on rows j0 ≤ t < j0 + nc, channels m0 ≤ ch < m0 + mi of c.
+static void tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, long nc, long m0, long mi) {
+    if (e->residual) {
+        for (long j = j0; j < j0 + nc; j++)
+            vck_residual_row(e->residual + j * e->ldr + m0, c + j * ldc + m0, mi, e->scale + m0, e->shift + m0,
+                             e->gain ? e->gain + m0 : NULL);
+        return;
+    }
+    // One loop per activation, as in vck_affine_act.
+    switch (e->act) {
+    case VCK_ACT_NONE: for (long j = j0; j < j0 + nc; j++) vck_affine_row(c + j * ldc + m0, mi, e->scale + m0, e->shift + m0, VCK_ACT_NONE); break;
+    case VCK_ACT_RELU: for (long j = j0; j < j0 + nc; j++) vck_affine_row(c + j * ldc + m0, mi, e->scale + m0, e->shift + m0, VCK_ACT_RELU); break;
+    case VCK_ACT_GELU: for (long j = j0; j < j0 + nc; j++) vck_affine_row(c + j * ldc + m0, mi, e->scale + m0, e->shift + m0, VCK_ACT_GELU); break;
+    case VCK_ACT_SILU: for (long j = j0; j < j0 + nc; j++) vck_affine_row(c + j * ldc + m0, mi, e->scale + m0, e->shift + m0, VCK_ACT_SILU); break;
+    }
+}
+
+// rows × n floats, rows ldc apart, set to 0 (a memset per row of 64 floats cost more in calls
+// than in stores: 4% of a forward).
+static void zero_rows(float *c, long ldc, long rows, long n) {
+    vf z = vsplat(0);
+    for (long j = 0; j < rows; j++) {
+        float *r = c + j * ldc;
+        long ch = 0;
+        for (; ch + 16 <= n; ch += 16) vstore(r + ch, z);
+        if (ch < n) vstore_part(r + ch, z, n - ch);
+    }
+}
+
+static void gemm_with(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
+                      long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue,
+                      float *scratch) {
     if (t1 <= t0 || p1 <= p0) return;
     long chunks = (t1 - t0 + NC - 1) / NC;
     for (long q = 0; q < chunks; q++) {
         long j0 = t0 + (t1 - t0) * q / chunks, nc = t0 + (t1 - t0) * (q + 1) / chunks - j0;
-        if (!accumulate) {
-            long m0 = p->mb[p0], width = p->mb[p1] - m0;
-            for (long j = 0; j < nc; j++) memset(c + (j0 + j) * ldc + m0, 0, (size_t)width * 4);
-        }
         for (long l = 0; l < p->nk; l++) {
             long k0 = p->kb[l], kl = p->kb[l + 1] - k0;
             // Xᵀ is column-major k × T with leading dimension ldx: a plain B (GEMM_ONCOPY).
             G.oncopy(kl, nc, x + j0 * ldx + k0, ldx, scratch);
             for (long i = p0; i < p1; i++) {
-                long m0 = p->mb[i];
-                G.kernel(p->mb[i + 1] - m0, nc, kl, 1.0f, p->panel[l * p->nm + i], scratch, c + j0 * ldc + m0, ldc);
+                long m0 = p->mb[i], mi = p->mb[i + 1] - m0;
+                float *tile = c + j0 * ldc + m0;
+                // The kernel adds to C: start the tile at zero just before its first pass.
+                if (l == 0 && !accumulate) zero_rows(tile, ldc, nc, mi);
+                G.kernel(mi, nc, kl, 1.0f, p->panel[l * p->nm + i], scratch, tile, ldc);
+                if (l == p->nk - 1 && epilogue) tile_epilogue(epilogue, c, ldc, j0, nc, m0, mi);
             }
         }
     }
+}
+
+void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
+                     long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue) {
+    gemm_with(p, x, ldx, c, ldc, t0, t1, p0, p1, accumulate, epilogue, thread_scratch());
 }
 
 void vck_packed_free(vck_packed *p) {
@@ -153,7 +205,7 @@ static int check_shape(cblas_sgemm_fn sgemm, long t, long k, long n, int threads
     int ok = 0;
     float *x = malloc(sizeof(float) * t * k), *w = malloc(sizeof(float) * n * k);
     float *want = malloc(sizeof(float) * t * n), *got = malloc(sizeof(float) * t * n);
-    float *scratch = aligned_floats(vck_packed_scratch() + SLACK);
+    float *scratch = aligned_floats(SCRATCH + SLACK);
     vck_packed *p = NULL;
     if (!x || !w || !want || !got || !scratch) goto done;
     unsigned s = 12345u + (unsigned)(t * 31 + k * 7 + n);
@@ -170,19 +222,19 @@ static int check_shape(cblas_sgemm_fn sgemm, long t, long k, long n, int threads
             const float *panel = p->panel[l * p->nm + i];
             for (long j = size; j < round_up(size, 16) + SLACK; j++) if (panel[j] != SENTINEL) goto done;
         }
-    for (long i = 0; i < vck_packed_scratch() + SLACK; i++) scratch[i] = SENTINEL;
+    for (long i = 0; i < SCRATCH + SLACK; i++) scratch[i] = SENTINEL;
     for (long i = 0; i < t * n; i++) got[i] = 1e9f;
     if (threads_split) {
         // As two threads would split it: tokens in halves, then panels in halves of an accumulate.
-        vck_packed_gemm(p, x, k, got, n, 0, t / 2, 0, p->nm, 0, scratch);
-        vck_packed_gemm(p, x, k, got, n, t / 2, t, 0, p->nm / 2, 0, scratch);
-        vck_packed_gemm(p, x, k, got, n, t / 2, t, p->nm / 2, p->nm, 0, scratch);
+        gemm_with(p, x, k, got, n, 0, t / 2, 0, p->nm, 0, NULL, scratch);
+        gemm_with(p, x, k, got, n, t / 2, t, 0, p->nm / 2, 0, NULL, scratch);
+        gemm_with(p, x, k, got, n, t / 2, t, p->nm / 2, p->nm, 0, NULL, scratch);
     } else {
-        vck_packed_gemm(p, x, k, got, n, 0, t, 0, p->nm, 0, scratch);
+        gemm_with(p, x, k, got, n, 0, t, 0, p->nm, 0, NULL, scratch);
     }
     long used = 0;
     for (long l = 0; l < p->nk; l++) { long kl = p->kb[l + 1] - p->kb[l], nc = t < NC ? t : NC; if (kl * nc > used) used = kl * nc; }
-    for (long i = used; i < vck_packed_scratch() + SLACK; i++) if (scratch[i] != SENTINEL) goto done;
+    for (long i = used; i < SCRATCH + SLACK; i++) if (scratch[i] != SENTINEL) goto done;
     ok = memcmp(want, got, sizeof(float) * t * n) == 0;
 done:
     vck_packed_free(p);

@@ -147,4 +147,34 @@ static inline vf vact(vf y, int act) {
     }
 }
 
+// The per-row epilogues, shared by the separate passes (activations.c) and the ones fused into
+// the packed GEMM's tiles (packed_gemm.c): one expression per element in both, so a forward
+// with observers (separate passes) and one without (fused) give the same bits.
+
+// row[ch] = act(row[ch]·scale[ch] + shift[ch]) for 0 ≤ ch < c.
+static inline void vck_affine_row(float *row, long c, const float *scale, const float *shift, int act) {
+    long ch = 0;
+    for (; ch + 16 <= c; ch += 16)
+        vstore(row + ch, vact(vload(row + ch) * vload(scale + ch) + vload(shift + ch), act));
+    if (ch < c) {
+        long n = c - ch;
+        vstore_part(row + ch, vact(vload_part(row + ch, n) * vload_part(scale + ch, n) + vload_part(shift + ch, n), act), n);
+    }
+}
+
+// x[ch] += gain[ch]·(acc[ch]·scale[ch] + shift[ch]) (gain NULL: 1) for 0 ≤ ch < c.
+static inline void vck_residual_row(float *x, const float *acc, long c, const float *scale, const float *shift,
+                                    const float *gain) {
+    long ch = 0;
+    for (; ch + 16 <= c; ch += 16) {
+        vf y = vload(acc + ch) * vload(scale + ch) + vload(shift + ch);
+        vstore(x + ch, gain ? vload(x + ch) + vload(gain + ch) * y : vload(x + ch) + y);
+    }
+    if (ch < c) {
+        long n = c - ch;
+        vf y = vload_part(acc + ch, n) * vload_part(scale + ch, n) + vload_part(shift + ch, n);
+        vstore_part(x + ch, gain ? vload_part(x + ch, n) + vload_part(gain + ch, n) * y : vload_part(x + ch, n) + y, n);
+    }
+}
+
 #endif

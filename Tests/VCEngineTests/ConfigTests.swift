@@ -208,3 +208,62 @@ final class DepthwiseTests: XCTestCase {
         }
     }
 }
+
+final class DenseConvTests: XCTestCase {
+    /// The C im2col (one copy per kernel row inside the map) equals the plain loop: the stem's
+    /// 3-channel stride-2 convolution and the downsampling ones, odd sizes so the right and bottom
+    /// taps fall outside, and maps narrower than the kernel.
+    func testIm2colEqualsReference() {
+        for (c, h, w, stride) in [(3, 9, 7, 2), (16, 8, 8, 2), (5, 6, 11, 1), (4, 1, 2, 2), (2, 2, 1, 1)] {
+            let o = 6
+            let wt = Tensor(shape: [o, c, 3, 3], data: SeededWeights.uniforms(seed: 5, key: "w\(c)", count: o * c * 9))
+            let conv = DenseConv(weight: wt, bias: nil, stride: stride, padding: 1)
+            let x = FeatureMap(height: h, width: w, channels: c, data: SeededWeights.uniforms(seed: 6, key: "x\(h)", count: h * w * c).map { $0 + 0.25 })
+            XCTAssertEqual(conv.im2col(x), conv.im2colReference(x), "c \(c) \(h)×\(w) stride \(stride)")
+        }
+    }
+
+    /// A convolution with its BatchNorm + activation fused into the product's tiles gives the same
+    /// bits as the raw product followed by the separate epilogue pass (what runs when observers
+    /// want the raw output), and likewise the residual epilogue, on one and two threads and with
+    /// enough tokens and channels to be split by tokens and by weight panels.
+    func testFusedEpiloguesEqualSeparatePasses() {
+        let saved = EngineThreads.current
+        defer { EngineThreads.set(saved) }
+        for threads in [1, 2] {
+            EngineThreads.set(threads)
+            for (l, ci, co) in [(3136, 32, 128), (49, 576, 144), (37, 20, 30)] {
+                let side = Int(Double(l).squareRoot())
+                let wt = Tensor(shape: [co, ci, 1, 1], data: SeededWeights.uniforms(seed: 7, key: "w\(ci)", count: co * ci).map { $0 - 0.5 })
+                let conv = DenseConv(weight: wt, bias: nil, stride: 1, padding: 0)
+                let x = FeatureMap(height: side, width: l / side, channels: ci,
+                                   data: SeededWeights.uniforms(seed: 8, key: "x\(l)", count: side * (l / side) * ci).map { 2 * $0 - 1 })
+                let scale = (0..<co).map { Float($0 % 7) * 0.2 + 0.3 }, shift = (0..<co).map { Float($0 % 5) * 0.1 - 0.2 }
+                let gain = (0..<co).map { Float($0 % 3) * 0.5 + 0.1 }
+                let raw = conv.raw(x)
+                for act in [EpilogueActivation.none, .relu, .gelu, .silu] {
+                    var expected = raw
+                    expected.data.withUnsafeMutableBufferPointer { d in scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
+                        Epilogue.affine(d.baseAddress!, rows: raw.tokens, channels: co, scale: s.baseAddress!, shift: t.baseAddress!, act)
+                    } } }
+                    let fused = conv.raw(x, epilogue: GemmEpilogue(scale: scale, shift: shift, act: act))
+                    XCTAssertEqual(fused.data, expected.data, "\(l)×\(ci)→\(co) \(act), \(threads) threads")
+                }
+                for g in [gain, nil] {
+                    let start = (0..<(raw.tokens * co)).map { Float($0 % 11) - 5 }
+                    var expected = start, got = start
+                    expected.withUnsafeMutableBufferPointer { e in raw.data.withUnsafeBufferPointer { a in
+                        scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in (g ?? []).withUnsafeBufferPointer { gp in
+                            Epilogue.residual(e.baseAddress!, a.baseAddress!, rows: raw.tokens, channels: co, scale: s.baseAddress!,
+                                              shift: t.baseAddress!, gain: g == nil ? nil : gp.baseAddress!)
+                        } } }
+                    } }
+                    got.withUnsafeMutableBufferPointer { r in
+                        _ = conv.raw(x, epilogue: GemmEpilogue(scale: scale, shift: shift, residual: r.baseAddress!, ldr: co, gain: g))
+                    }
+                    XCTAssertEqual(got, expected, "\(l)×\(ci)→\(co) residual, gain \(g != nil), \(threads) threads")
+                }
+            }
+        }
+    }
+}

@@ -32,6 +32,11 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
                    float *dst, long r0, long r1, long c0, long c1, float *scratch);
 long vck_depthwise_scratch(long w, long c, long k, long rows);
 
+// im2col for a k×k convolution (stride, zero padding pad) of a channels-last (h, w, c) map:
+// for output rows oy0 ≤ oy < oy1 of width wo, dst[(oy·wo + ox)][(ky·k + kx)·c + ch], zeros outside.
+void vck_im2col(const float *src, long h, long w, long c, long k, long stride, long pad,
+                long wo, float *dst, long oy0, long oy1);
+
 // The four-direction selective scan of PlainMamba2D for channels e0 ≤ e < e1 (e0 a multiple of
 // 16). Shapes: u, delta (L, E); A (E, N); Bdir (4, L, N) = B_t + direction_Bs[d_k[t]] for scan k
 // at step t; C (L, N); D (E); orders (4, L); enabled (4); ysum (L, E) = out₁ + out₂ + out₃ + out₄
@@ -56,11 +61,21 @@ const char *vck_packed_core(void);
 vck_packed *vck_pack(const float *w, long n, long k);      // w: (n, k) row-major, copied
 void vck_packed_free(vck_packed *p);
 long vck_packed_panels(const vck_packed *p);               // weight panels along N
-long vck_packed_scratch(void);                             // floats of scratch per call
+// What a packed product applies to each finished tile of C while it is still in cache (NULL:
+// nothing): with residual NULL, c = act(c·scale + shift) in place; otherwise
+// residual[t][ch] += gain[ch]·(c·scale + shift) (gain may be NULL: 1), c left as the raw product.
+// scale, shift and gain are indexed by output channel; residual rows are ldr apart.
+typedef struct {
+    const float *scale, *shift;
+    int act;
+    float *residual;
+    const float *gain;
+    long ldr;
+} vck_epilogue;
 // c[t][·] = x[t][·]·Wᵀ (or += when accumulate) for tokens t0 ≤ t < t1 and the output channels of
-// panels p0 ≤ i < p1. scratch: vck_packed_scratch() floats, 64-byte aligned, one per thread.
+// panels p0 ≤ i < p1, then the epilogue on those. Packing scratch is per thread, kept for reuse.
 void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
-                     long t0, long t1, long p0, long p1, int accumulate, float *scratch);
+                     long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue);
 
 // Runs fn(ctx, i) for 0 ≤ i < count, part 0 on the calling thread and the others on the pool's
 // workers (started on first use, at most one per other core; parts beyond those run on the

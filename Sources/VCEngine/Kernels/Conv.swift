@@ -32,49 +32,55 @@ struct DenseConv: Sendable {
         return out
     }
 
-    /// conv(x) without the bias. For 1×1 stride-1 kernels the map itself is the GEMM operand.
-    func raw(_ x: FeatureMap) -> FeatureMap {
+    /// conv(x) without the bias, then the epilogue if one is given (see `GemmWeight.product`).
+    /// For 1×1 stride-1 kernels the map itself is the GEMM operand.
+    func raw(_ x: FeatureMap, epilogue: GemmEpilogue? = nil) -> FeatureMap {
         precondition(x.channels == inChannels, "conv: expected \(inChannels) input channels, got \(x.channels)")
         let (ho, wo) = outputSize(x.height, x.width)
         var out = FeatureMap(uninitializedHeight: ho, width: wo, channels: outChannels)
         let kk = kernel * kernel * inChannels
         if kernel == 1 && stride == 1 && padding == 0 {
             x.data.withUnsafeBufferPointer { a in out.data.withUnsafeMutableBufferPointer { c in
-                weight.product(a.baseAddress!, lda: inChannels, c.baseAddress!, ldc: outChannels, rows: ho * wo)
+                weight.product(a.baseAddress!, lda: inChannels, c.baseAddress!, ldc: outChannels, rows: ho * wo, epilogue: epilogue)
             } }
         } else {
-            // im2col: one row of k·k·Cin values per output pixel; zero padding outside the map.
-            // Every entry is written below (taps outside the map as zeros), so no zero-fill first.
-            var cols = [Float](unsafeUninitializedCapacity: ho * wo * kk) { _, count in count = ho * wo * kk }
-            let (kernel, stride, padding, inChannels) = (self.kernel, self.stride, self.padding, self.inChannels)
-            let (height, width) = (x.height, x.width)
-            x.data.withUnsafeBufferPointer { srcBuf in cols.withUnsafeMutableBufferPointer { dstBuf in
-                nonisolated(unsafe) let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
-                // Output rows over the engine's threads (the stem's first convolution gathers 2.5 MB).
-                Parallel.rows(ho, work: ho * wo * kk) { rows in
-                for oy in rows { for ox in 0..<wo {
-                    let row = (oy * wo + ox) * kk
-                    for ky in 0..<kernel {
-                        let iy = oy * stride + ky - padding
-                        for kx in 0..<kernel {
-                            let ix = ox * stride + kx - padding
-                            let d = row + (ky * kernel + kx) * inChannels
-                            if iy < 0 || iy >= height || ix < 0 || ix >= width {
-                                (dst + d).update(repeating: 0, count: inChannels)
-                                continue
-                            }
-                            let s = (iy * width + ix) * inChannels
-                            for c in 0..<inChannels { dst[d + c] = src[s + c] }
-                        }
-                    }
-                } }
-                }
-            } }
+            let cols = im2col(x)
             cols.withUnsafeBufferPointer { a in out.data.withUnsafeMutableBufferPointer { c in
-                weight.product(a.baseAddress!, lda: kk, c.baseAddress!, ldc: outChannels, rows: ho * wo)
+                weight.product(a.baseAddress!, lda: kk, c.baseAddress!, ldc: outChannels, rows: ho * wo, epilogue: epilogue)
             } }
         }
         return out
+    }
+
+    /// One row of k·k·Cin values per output pixel (zeros for taps outside the map): `vck_im2col`,
+    /// output rows split over the engine's threads (the stem's first convolution gathers 2.5 MB).
+    func im2col(_ x: FeatureMap) -> [Float] {
+        let (ho, wo) = outputSize(x.height, x.width)
+        let kk = kernel * kernel * inChannels
+        // Every entry is written (taps outside the map as zeros), so no zero-fill first.
+        var cols = [Float](unsafeUninitializedCapacity: ho * wo * kk) { _, count in count = ho * wo * kk }
+        let (kernel, stride, padding, inChannels) = (self.kernel, self.stride, self.padding, self.inChannels)
+        let (height, width) = (x.height, x.width)
+        x.data.withUnsafeBufferPointer { srcBuf in cols.withUnsafeMutableBufferPointer { dstBuf in
+            nonisolated(unsafe) let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
+            Parallel.rows(ho, work: ho * wo * kk) { rows in
+                vck_im2col(src, height, width, inChannels, kernel, stride, padding, wo, dst, rows.lowerBound, rows.upperBound)
+            }
+        } }
+        return cols
+    }
+
+    /// The plain loop `im2col` is tested against.
+    func im2colReference(_ x: FeatureMap) -> [Float] {
+        let (ho, wo) = outputSize(x.height, x.width)
+        let kk = kernel * kernel * inChannels
+        var cols = [Float](repeating: .nan, count: ho * wo * kk)
+        for oy in 0..<ho { for ox in 0..<wo { for ky in 0..<kernel { for kx in 0..<kernel { for c in 0..<inChannels {
+            let iy = oy * stride + ky - padding, ix = ox * stride + kx - padding
+            let inside = iy >= 0 && iy < x.height && ix >= 0 && ix < x.width
+            cols[(oy * wo + ox) * kk + (ky * kernel + kx) * inChannels + c] = inside ? x.data[(iy * x.width + ix) * inChannels + c] : 0
+        } } } } }
+        return cols
     }
 
     func addBias(_ m: inout FeatureMap) {

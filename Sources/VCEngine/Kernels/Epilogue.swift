@@ -43,10 +43,17 @@ struct ConvBN: Sendable {
         shift = (0..<conv.outChannels).map { conv.bias[$0] * bn.scale[$0] + bn.shift[$0] }
     }
 
-    /// The raw accumulator conv_nobias(x), and a map from it to the conv's output (acc + bias)
-    /// and the BN's output (acc·s + shift) for observers.
+    /// act(bn(conv(x))). The epilogue runs inside the product's tiles unless an observer wants
+    /// the convolution's or the BatchNorm's output: then the raw accumulator conv_nobias(x) is
+    /// kept, mapped for them (acc + bias, acc·s + shift), and the epilogue runs as its own pass.
     func callAsFunction(_ x: FeatureMap, _ act: EpilogueActivation, _ tap: Tap,
                         convSite: String, bnSite: String, actSite: String?) -> FeatureMap {
+        let epilogue = GemmEpilogue(scale: bn.scale, shift: shift, act: act)
+        if !tap.wants(convSite) && !tap.wants(bnSite) {
+            let m = conv.raw(x, epilogue: epilogue)
+            if let a = actSite { tap.map(a, m) }
+            return m
+        }
         var m = conv.raw(x)
         tap.map(convSite, m, shift: conv.bias)
         tap.map(bnSite, m, scale: bn.scale, shift: shift)

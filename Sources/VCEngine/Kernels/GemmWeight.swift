@@ -35,36 +35,78 @@ final class GemmWeight: @unchecked Sendable {
         }
     }
 
-    /// c[M×outputs] = a[M×inputs] · Wᵀ (+ c when `accumulate`), row-major with leading dimensions.
+    /// c[M×outputs] = a[M×inputs] · Wᵀ (+ c when `accumulate`), row-major with leading dimensions,
+    /// then the epilogue, if any: on the packed path applied to each tile of C as it is finished
+    /// (still in cache), otherwise as one pass after the product; the same bits either way.
     ///
     /// Threads split the tokens when there are many (each packs only its own), otherwise the
     /// weight panels (each runs the kernel over all tokens against its share of the weights).
     func product(_ a: UnsafePointer<Float>, lda: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                 rows m: Int, accumulate: Bool = false) {
+                 rows m: Int, accumulate: Bool = false, epilogue: GemmEpilogue? = nil) {
         if m == 0 || outputs == 0 { return }
         guard let packed else {
             plain.withUnsafeBufferPointer { w in
                 gemmABt(a, lda: lda, w.baseAddress!, ldb: inputs, c, ldc: ldc, m: m, n: outputs, k: inputs, accumulate: accumulate)
             }
+            epilogue?.applySeparately(c, ldc: ldc, rows: m, channels: outputs)
             return
         }
-        nonisolated(unsafe) let a = a, c = c, p = packed
-        let acc: Int32 = accumulate ? 1 : 0, panels = vck_packed_panels(p), n = outputs
-        func run(_ t0: Int, _ t1: Int, _ p0: Int, _ p1: Int) {
-            let scratch = UnsafeMutableRawPointer.allocate(byteCount: vck_packed_scratch() * 4, alignment: 64)
-            defer { scratch.deallocate() }
-            vck_packed_gemm(p, a, lda, c, ldc, t0, t1, p0, p1, acc, scratch.assumingMemoryBound(to: Float.self))
+        let n = outputs
+        func split(_ e: UnsafePointer<vck_epilogue>?) {
+            nonisolated(unsafe) let a = a, c = c, p = packed, e = e
+            let acc: Int32 = accumulate ? 1 : 0, panels = vck_packed_panels(p)
+            let threads = EngineThreads.current
+            if threads == 1 || m * n * inputs < 2_000_000 {
+                vck_packed_gemm(p, a, lda, c, ldc, 0, m, 0, panels, acc, e)
+            } else if (m >= 64 * threads && m >= n) || panels < threads {
+                Parallel.forEach(threads) { t in vck_packed_gemm(p, a, lda, c, ldc, m * t / threads, m * (t + 1) / threads, 0, panels, acc, e) }
+            } else {
+                Parallel.forEach(threads) { t in vck_packed_gemm(p, a, lda, c, ldc, 0, m, panels * t / threads, panels * (t + 1) / threads, acc, e) }
+            }
         }
-        let threads = EngineThreads.current
-        if threads == 1 || m * n * inputs < 2_000_000 {
-            run(0, m, 0, panels)
-        } else if (m >= 64 * threads && m >= n) || panels < threads {
-            Parallel.forEach(threads) { t in run(m * t / threads, m * (t + 1) / threads, 0, panels) }
-        } else {
-            Parallel.forEach(threads) { t in run(0, m, panels * t / threads, panels * (t + 1) / threads) }
-        }
+        guard let epilogue else { split(nil); return }
+        epilogue.withC { split($0) }
     }
 
     /// Whether this weight went the packed way (tests check both ways are exercised).
     var isPacked: Bool { packed != nil }
+}
+
+/// What a product applies to its output, fused into the packed GEMM's tiles (`vck_epilogue`):
+/// c = act(c·scale + shift), or, with `residual`, residual += gain·(c·scale + shift) (c left raw).
+struct GemmEpilogue {
+    var scale: [Float], shift: [Float]
+    var act: EpilogueActivation = .none
+    /// Rows of `outputs` values, `ldr` apart.
+    var residual: UnsafeMutablePointer<Float>? = nil
+    var ldr: Int = 0
+    var gain: [Float]? = nil
+
+    fileprivate func withC<R>(_ body: (UnsafePointer<vck_epilogue>) -> R) -> R {
+        scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
+            (gain ?? []).withUnsafeBufferPointer { g in
+                var e = vck_epilogue(scale: s.baseAddress, shift: t.baseAddress, act: act.rawValue,
+                                     residual: residual, gain: gain == nil ? nil : g.baseAddress, ldr: ldr)
+                return withUnsafePointer(to: &e) { body($0) }
+            }
+        } }
+    }
+
+    /// The same as separate passes (the plain cblas path; observers see the raw product first).
+    fileprivate func applySeparately(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, channels: Int) {
+        precondition(ldc == channels && (residual == nil || ldr == channels), "separate epilogue passes need dense rows")
+        scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
+            if let residual {
+                if let gain {
+                    gain.withUnsafeBufferPointer { g in
+                        Epilogue.residual(residual, c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, gain: g.baseAddress!)
+                    }
+                } else {
+                    Epilogue.residual(residual, c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, gain: nil)
+                }
+            } else {
+                Epilogue.affine(c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, act)
+            }
+        } }
+    }
 }

@@ -47,14 +47,23 @@ struct Mlp: Sendable {
         return m
     }
 
-    /// residual += gain ⊙ mlp(input): fc2's raw GEMM, then BN and the (optional) layer scale
-    /// applied while adding into the residual stream.
+    /// residual += gain ⊙ mlp(input): fc2's product with BN and the (optional) layer scale applied
+    /// while adding into the residual stream, inside the product's tiles unless an observer wants
+    /// fc2's, norm2's or the MLP's own output (then from the kept accumulator, as its own pass).
     func addInto(_ residual: inout FeatureMap, from input: FeatureMap, gain: [Float]?, _ tap: Tap) {
-        let acc = fc2.conv.raw(hidden(input, tap))                   // (L, C)
+        let h = hidden(input, tap)
+        let c = residual.channels
+        if !tap.wants(site.fc2) && !tap.wants(site.norm2) && !tap.wants(site.out) {
+            residual.data.withUnsafeMutableBufferPointer { x in
+                _ = fc2.conv.raw(h, epilogue: GemmEpilogue(scale: fc2.bn.scale, shift: fc2.shift, residual: x.baseAddress!, ldr: c, gain: gain))
+            }
+            return
+        }
+        let acc = fc2.conv.raw(h)                                    // (L, C)
         tap.map(site.fc2, acc, shift: fc2.conv.bias)
         tap.map(site.norm2, acc, scale: fc2.bn.scale, shift: fc2.shift)
         tap.map(site.out, acc, scale: fc2.bn.scale, shift: fc2.shift)
-        let rows = acc.tokens, c = acc.channels
+        let rows = acc.tokens
         acc.data.withUnsafeBufferPointer { a in fc2.bn.scale.withUnsafeBufferPointer { s in fc2.shift.withUnsafeBufferPointer { t in
             residual.data.withUnsafeMutableBufferPointer { x in
                 if let gain {
