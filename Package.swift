@@ -6,6 +6,7 @@
 //     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
 //     <- VCEngine (VCMamba model, kernels, named hooks)
+//   VCSeeded (the seeded generator of docs/seeded-weights.md) <- VCEngine, VCScenes
 //   VCScenes (the demo model's procedural scene generator, shared with tools/train)
 //     <- VCRender (tensor -> RGB: colormaps, heatmaps, shared by the terminal and PNG export)
 //     <- VCExport (views as PNG files with title, colour bar and JSON sidecar; `vcview export`)
@@ -42,8 +43,9 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O3", "-march=native", "-mprefer-vector-width=512"])]),
         .target(name: "VCCheckpoint", dependencies: ["CCodecs"], swiftSettings: numericFlags),
         .target(name: "VCImage", dependencies: ["CCodecs"], swiftSettings: numericFlags),
-        .target(name: "VCScenes", swiftSettings: numericFlags),
-        .target(name: "VCEngine", dependencies: ["VCCheckpoint", "CBLAS", "CKernels"], swiftSettings: numericFlags),
+        .target(name: "VCSeeded", swiftSettings: numericFlags),
+        .target(name: "VCScenes", dependencies: ["VCSeeded"], swiftSettings: numericFlags),
+        .target(name: "VCEngine", dependencies: ["VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
         .target(name: "VCRender", dependencies: ["VCEngine"], swiftSettings: numericFlags),
         .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),

@@ -1,30 +1,14 @@
+import VCSeeded
+
 /// Deterministic weights and inputs from a seed, bit-identical to `tools/reference/seeded.py`.
 ///
 /// Tests and `vcview bench` need full-size S/M/B models without shipping 40-120 MB files; both
 /// sides generate the same float32 values from (seed, key, index) with integer arithmetic and
 /// exactly rounded float operations only. The rules are in docs/seeded-weights.md.
 public enum SeededWeights {
-    static let golden: UInt64 = 0x9E37_79B9_7F4A_7C15
-
-    /// FNV-1a 64 of the key's UTF-8 bytes.
-    static func fnv1a(_ key: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
-
-    /// u in [0, 1): 24 random bits per element, exact in float32.
+    /// u in [0, 1): 24 random bits per element, exact in float32 (`SeededRandom`).
     static func uniforms(seed: UInt64, key: String, count: Int) -> [Float] {
-        let base = fnv1a(key) ^ (seed &* golden)
-        var out = [Float](repeating: 0, count: count)
-        for i in 0..<count {
-            var x = base &+ UInt64(i + 1) &* golden
-            x ^= x >> 30; x = x &* 0xBF58_476D_1CE4_E5B9
-            x ^= x >> 27; x = x &* 0x94D0_49BB_1331_11EB
-            x ^= x >> 31
-            out[i] = Float(x >> 40) * 0x1p-24
-        }
-        return out
+        SeededRandom.uniforms(seed: seed, key: key, count: count)
     }
 
     /// The value rule of docs/seeded-weights.md for one key.
