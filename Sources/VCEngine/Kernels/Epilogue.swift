@@ -11,9 +11,10 @@ enum EpilogueActivation: Int32, Sendable, Equatable {
 enum Epilogue {
     /// y = act(acc · scale[c] + shift[c]) in place, row by row.
     static func affine(_ d: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
-                       scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, _ act: EpilogueActivation) {
+                       scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, _ act: EpilogueActivation,
+                       threads: Int = EngineThreads.current) {
         nonisolated(unsafe) let d = d, scale = scale, shift = shift
-        Parallel.rows(rows, work: rows * c * (act == .none ? 1 : 8)) { range in
+        Parallel.rows(rows, work: rows * c * (act == .none ? 1 : 8), threads: threads) { range in
             vck_affine_act(d, c, scale, shift, act.rawValue, range.lowerBound, range.upperBound)
         }
     }
@@ -21,9 +22,10 @@ enum Epilogue {
     /// x += gain[c] · (acc · scale[c] + shift[c]): the end of a residual branch (BN, then the
     /// layer scale when there is one), written straight into the residual stream.
     static func residual(_ x: UnsafeMutablePointer<Float>, _ acc: UnsafePointer<Float>, rows: Int, channels c: Int,
-                         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, gain: UnsafePointer<Float>?) {
+                         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, gain: UnsafePointer<Float>?,
+                         threads: Int = EngineThreads.current) {
         nonisolated(unsafe) let x = x, acc = acc, scale = scale, shift = shift, gain = gain
-        Parallel.rows(rows, work: rows * c) { range in
+        Parallel.rows(rows, work: rows * c, threads: threads) { range in
             vck_residual(x, acc, c, scale, shift, gain, range.lowerBound, range.upperBound)
         }
     }

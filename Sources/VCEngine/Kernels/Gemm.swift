@@ -9,9 +9,9 @@ import CBLAS
 /// when there are more tokens than output channels, by rows of B (output channels) otherwise.
 /// Each block is an independent single-threaded sgemm.
 func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-             _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool = false) {
+             _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool = false,
+             threads: Int = EngineThreads.current) {
     if m == 0 || n == 0 { return }
-    let threads = EngineThreads.current
     let beta: Float = accumulate ? 1 : 0
     guard threads > 1, m * n * k >= 2_000_000 else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),

@@ -41,21 +41,23 @@ final class GemmWeight: @unchecked Sendable {
     ///
     /// Threads split the tokens when there are many (each packs only its own), otherwise the
     /// weight panels (each runs the kernel over all tokens against its share of the weights).
+    /// `threads` defaults to the engine's; 1 from code that is already running on several.
     func product(_ a: UnsafePointer<Float>, lda: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                 rows m: Int, accumulate: Bool = false, epilogue: GemmEpilogue? = nil) {
+                 rows m: Int, accumulate: Bool = false, epilogue: GemmEpilogue? = nil, threads: Int? = nil) {
         if m == 0 || outputs == 0 { return }
+        let threads = threads ?? EngineThreads.current
         guard let packed else {
             plain.withUnsafeBufferPointer { w in
-                gemmABt(a, lda: lda, w.baseAddress!, ldb: inputs, c, ldc: ldc, m: m, n: outputs, k: inputs, accumulate: accumulate)
+                gemmABt(a, lda: lda, w.baseAddress!, ldb: inputs, c, ldc: ldc, m: m, n: outputs, k: inputs,
+                        accumulate: accumulate, threads: threads)
             }
-            epilogue?.applySeparately(c, ldc: ldc, rows: m, channels: outputs)
+            epilogue?.applySeparately(c, ldc: ldc, rows: m, channels: outputs, threads: threads)
             return
         }
         let n = outputs
         func split(_ e: UnsafePointer<vck_epilogue>?) {
             nonisolated(unsafe) let a = a, c = c, p = packed, e = e
             let acc: Int32 = accumulate ? 1 : 0, panels = vck_packed_panels(p)
-            let threads = EngineThreads.current
             if threads == 1 || m * n * inputs < 2_000_000 {
                 vck_packed_gemm(p, a, lda, c, ldc, 0, m, 0, panels, acc, e)
             } else if (m >= 64 * threads && m >= n) || panels < threads {
@@ -93,19 +95,21 @@ struct GemmEpilogue {
     }
 
     /// The same as separate passes (the plain cblas path; observers see the raw product first).
-    fileprivate func applySeparately(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, channels: Int) {
+    fileprivate func applySeparately(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, channels: Int, threads: Int) {
         precondition(ldc == channels && (residual == nil || ldr == channels), "separate epilogue passes need dense rows")
         scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
             if let residual {
                 if let gain {
                     gain.withUnsafeBufferPointer { g in
-                        Epilogue.residual(residual, c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, gain: g.baseAddress!)
+                        Epilogue.residual(residual, c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!,
+                                          gain: g.baseAddress!, threads: threads)
                     }
                 } else {
-                    Epilogue.residual(residual, c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, gain: nil)
+                    Epilogue.residual(residual, c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!,
+                                      gain: nil, threads: threads)
                 }
             } else {
-                Epilogue.affine(c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, act)
+                Epilogue.affine(c, rows: rows, channels: channels, scale: s.baseAddress!, shift: t.baseAddress!, act, threads: threads)
             }
         } }
     }

@@ -22,9 +22,8 @@ enum Parallel {
         }
     }
 
-    /// Splits `count` rows into one contiguous range per engine thread (when there is enough work).
-    static func rows(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let threads = EngineThreads.current
+    /// Splits `count` rows into one contiguous range per thread (when there is enough work).
+    static func rows(_ count: Int, work: Int, threads: Int = EngineThreads.current, _ body: (Range<Int>) -> Void) {
         guard threads > 1, work >= minimumWork, count > 1 else { body(0..<count); return }
         let parts = min(threads, count)
         forEach(parts) { p in body((count * p / parts)..<(count * (p + 1) / parts)) }

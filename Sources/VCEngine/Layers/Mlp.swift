@@ -20,6 +20,7 @@ struct Mlp: Sendable {
             mid = "\(p).mid"; midNorm = "\(p).mid_norm"; act1 = "\(p).act.1"
             fc2 = "\(p).fc2"; norm2 = "\(p).norm2"; out = p
         }
+        var all: [String] { [fc1, norm1, act0, mid, midNorm, act1, fc2, norm2, out] }
     }
 
     init(_ w: Weights, prefix p: String) throws {
@@ -50,7 +51,16 @@ struct Mlp: Sendable {
     /// residual += gain ⊙ mlp(input): fc2's product with BN and the (optional) layer scale applied
     /// while adding into the residual stream, inside the product's tiles unless an observer wants
     /// fc2's, norm2's or the MLP's own output (then from the kept accumulator, as its own pass).
+    /// On large maps with no observer of the MLP's own sites, band by band (`addIntoByBands`).
     func addInto(_ residual: inout FeatureMap, from input: FeatureMap, gain: [Float]?, _ tap: Tap) {
+        if bandsPay(height: input.height, width: input.width) && !site.all.contains(where: { tap.wants($0) }) {
+            addIntoByBands(&residual, from: input, gain: gain)
+        } else {
+            addIntoByLayers(&residual, from: input, gain: gain, tap)
+        }
+    }
+
+    func addIntoByLayers(_ residual: inout FeatureMap, from input: FeatureMap, gain: [Float]?, _ tap: Tap) {
         let h = hidden(input, tap)
         let c = residual.channels
         if !tap.wants(site.fc2) && !tap.wants(site.norm2) && !tap.wants(site.out) {
