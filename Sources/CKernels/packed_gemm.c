@@ -32,8 +32,8 @@ typedef int (*kernel_fn)(long m, long n, long k, float alpha, const float *a, co
 typedef void (*cblas_sgemm_fn)(int order, int transa, int transb, int m, int n, int k, float alpha,
                                const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
-// Panel sizes. KC: depth of one pass (every K up to 512 in one pass, so products of that depth sum
-// in the order cblas_sgemm does). MC: output channels per weight panel (512×64 floats, 128 KB,
+// Panel sizes. KC: depth of one pass (every K up to 512 in one; deeper ones, the MLPs' fc2 in
+// stages 3 and 4, in equal passes). MC: output channels per weight panel (512×64 floats, 128 KB,
 // stays in L2 while a thread runs it over its token chunks; small enough that two threads split
 // 320 channels evenly). NC: tokens per packed chunk of X (512×192 floats, 384 KB).
 enum { KC = 512, MC = 64, NC = 192, SLACK = 64 };
@@ -81,7 +81,8 @@ static long split(long total, long cap, long align, int even, long *bounds) {
 
 static const float SENTINEL = -7777.0f;
 
-// sentinel: fill the panels' memory first, so the self-check can see what the packing wrote.
+// W packed into panels. With `sentinel` the panels' memory is filled first, so that the self-check
+// can see whether the packing routine wrote past a panel.
 static vck_packed *pack_with(const float *w, long n, long k, int sentinel) {
     vck_packed *p = calloc(1, sizeof *p);
     if (!p) return NULL;
@@ -129,7 +130,8 @@ static float *thread_scratch(void) {
     float *s = pthread_getspecific(scratch_key);
     if (!s) {
         s = aligned_floats(SCRATCH);
-        if (s) pthread_setspecific(scratch_key, s);
+        if (!s) { fprintf(stderr, "vcview: out of memory (384 KB of packing scratch for a matrix product)\n"); abort(); }
+        pthread_setspecific(scratch_key, s);
     }
     return s;
 }

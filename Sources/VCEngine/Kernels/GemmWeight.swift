@@ -37,7 +37,7 @@ final class GemmWeight: @unchecked Sendable {
 
     /// c[M×outputs] = a[M×inputs] · Wᵀ (+ c when `accumulate`), row-major with leading dimensions,
     /// then the epilogue, if any: on the packed path applied to each tile of C as it is finished
-    /// (still in cache), otherwise as one pass after the product; the same bits either way.
+    /// (still in cache), otherwise as one pass after the product, with the same per-element arithmetic.
     ///
     /// Threads split the tokens when there are many (each packs only its own), otherwise the
     /// weight panels (each runs the kernel over all tokens against its share of the weights).
@@ -70,7 +70,7 @@ final class GemmWeight: @unchecked Sendable {
         epilogue.withC { split($0) }
     }
 
-    /// Whether this weight went the packed way (tests check both ways are exercised).
+    /// Whether this weight went the packed way (`GemmWeightTests` checks it does where it can).
     var isPacked: Bool { packed != nil }
 }
 
