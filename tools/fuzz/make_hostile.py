@@ -36,155 +36,20 @@ def add(name, data, what, expected):
     ENTRIES.append((name, bytes(data), what, expected))
 
 
-# ---------------------------------------------------------------------------------------------
-# Zip writer (stored or deflated entries, optional zip64, hostile overrides)
+# The zip writer and the pickle assembler are shared with tools/fixtures/make_format_fixtures.py;
+# every header here carries the DOS date 0x21 (1980-01-01), as the corpus always has.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import zipwriter  # noqa: E402
+from pickle_asm import P, f32  # noqa: E402
+from zipwriter import deflate  # noqa: E402
 
 
-def deflate(data, level=9):
-    c = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush()
+def make_zip(entries, **kw):
+    return zipwriter.make_zip(entries, date=0x21, **kw)
 
 
-def make_zip(entries, zip64=False, comment=b"", eocd=None):
-    """entries: dicts with name and data, optional method (0 stored / 8 deflated), size
-    (declared uncompressed size), csize (declared compressed size), crc, raw (compressed bytes
-    stored as is), offset (central directory's local-header offset), central_only (write no
-    local record), flags. `eocd` overrides end-record fields: dict of count/cd_size/cd_offset."""
-    out = bytearray()
-    central = bytearray()
-    for e in entries:
-        name = e["name"].encode()
-        data = e["data"]
-        method = e.get("method", 0)
-        comp = e["raw"] if "raw" in e else (deflate(data) if method == 8 else data)
-        crc = e.get("crc", zlib.crc32(data) & 0xFFFFFFFF)
-        size = e.get("size", len(data))
-        csize = e.get("csize", len(comp))
-        flags = e.get("flags", 0)
-        offset = len(out)
-        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 20, flags, method, 0, 0x21, crc,
-                            0xFFFFFFFF if zip64 else csize & 0xFFFFFFFF, 0xFFFFFFFF if zip64 else size & 0xFFFFFFFF,
-                            len(name), 20 if zip64 else 0)
-        local += name
-        if zip64:
-            local += struct.pack("<HHQQ", 1, 16, size, csize)
-        local += comp
-        if not e.get("central_only"):
-            out += local
-        coff = e.get("offset", offset)
-        extra = struct.pack("<HHQQQ", 1, 24, size, csize, coff) if zip64 else b""
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45 if zip64 else 20, 45 if zip64 else 20, flags,
-                               method, 0, 0x21, crc, 0xFFFFFFFF if zip64 else csize & 0xFFFFFFFF,
-                               0xFFFFFFFF if zip64 else size & 0xFFFFFFFF, len(name), len(extra), 0, 0, 0, 0,
-                               0xFFFFFFFF if zip64 else coff)
-        central += name + extra
-    cd_offset = len(out)
-    out += central
-    n = len(entries)
-    ov = eocd or {}
-    if zip64:
-        z64 = len(out)
-        out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, ov.get("count", n),
-                           ov.get("cd_size", len(central)), ov.get("cd_offset", cd_offset))
-        out += struct.pack("<IIQI", 0x07064B50, 0, z64, 1)
-        out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, len(comment))
-    else:
-        out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n & 0xFFFF, ov.get("count", n) & 0xFFFF,
-                           ov.get("cd_size", len(central)) & 0xFFFFFFFF, ov.get("cd_offset", cd_offset) & 0xFFFFFFFF,
-                           len(comment))
-    out += comment
-    return bytes(out)
-
-
-def torch_zip(pickle_bytes, storages=None, top="archive", pickle_method=0, storage_method=0):
-    """A torch.save-style archive: <top>/data.pkl, byteorder, data/<key>..., version."""
-    entries = [{"name": f"{top}/data.pkl", "data": pickle_bytes, "method": pickle_method},
-               {"name": f"{top}/byteorder", "data": b"little"}]
-    for k, data in (storages or {}).items():
-        entries.append({"name": f"{top}/data/{k}", "data": data, "method": storage_method})
-    entries.append({"name": f"{top}/version", "data": b"3\n"})
-    return make_zip(entries)
-
-
-# ---------------------------------------------------------------------------------------------
-# Pickle assembler
-
-
-class P:
-    def __init__(self, proto=2):
-        self.b = bytearray(b"\x80" + bytes([proto]))
-
-    def op(self, raw):
-        self.b += raw
-        return self
-
-    def mark(self): return self.op(b"(")
-    def stop(self): return self.op(b".")
-    def empty_dict(self): return self.op(b"}")
-    def empty_list(self): return self.op(b"]")
-    def empty_tuple(self): return self.op(b")")
-    def tuple_(self): return self.op(b"t")
-    def reduce(self): return self.op(b"R")
-    def setitems(self): return self.op(b"u")
-    def setitem(self): return self.op(b"s")
-    def append(self): return self.op(b"a")
-    def appends(self): return self.op(b"e")
-    def newfalse(self): return self.op(b"\x89")
-    def binpersid(self): return self.op(b"Q")
-    def pop(self): return self.op(b"0")
-    def put(self, i): return self.op(b"r" + struct.pack("<I", i))
-    def get(self, i): return self.op(b"j" + struct.pack("<I", i))
-
-    def s(self, text):
-        raw = text.encode() if isinstance(text, str) else text
-        return self.op(b"X" + struct.pack("<I", len(raw)) + raw)
-
-    def i(self, v):
-        if 0 <= v < 256:
-            return self.op(b"K" + bytes([v]))
-        if -(2 ** 31) <= v < 2 ** 31:
-            return self.op(b"J" + struct.pack("<i", v))
-        raw = v.to_bytes((v.bit_length() + 8) // 8, "little", signed=True)
-        return self.op(b"\x8a" + bytes([len(raw)]) + raw)
-
-    def glob(self, module, name):
-        return self.op(b"c" + module.encode() + b"\n" + name.encode() + b"\n")
-
-    def stack_glob(self, module, name):
-        return self.s(module).s(name).op(b"\x93")
-
-    def ints(self, values):
-        self.mark()
-        for v in values:
-            self.i(v)
-        return self.tuple_()
-
-    def call1(self, module, name, arg, stack=False):
-        """module.name(arg) via GLOBAL (or STACK_GLOBAL) + REDUCE."""
-        (self.stack_glob(module, name) if stack else self.glob(module, name))
-        self.mark()
-        self.s(arg) if isinstance(arg, (str, bytes)) else self.i(arg)
-        return self.tuple_().reduce()
-
-    def tensor(self, key, size, stride, offset=0, numel=None, storage="FloatStorage"):
-        """torch._utils._rebuild_tensor_v2(('storage', torch.<storage>, key, 'cpu', numel),
-        offset, size, stride, False, OrderedDict()), exactly as torch.save writes it."""
-        if numel is None:
-            numel = 1
-            for d in size:
-                numel *= d
-        self.glob("torch._utils", "_rebuild_tensor_v2").mark()
-        self.mark().s("storage").glob("torch", storage).s(key).s("cpu").i(numel).tuple_().binpersid()
-        self.i(offset).ints(size).ints(stride).newfalse()
-        self.glob("collections", "OrderedDict").empty_tuple().reduce()
-        return self.tuple_().reduce()
-
-    def bytes(self):
-        return bytes(self.b)
-
-
-def f32(values):
-    return struct.pack(f"<{len(values)}f", *values)
+def torch_zip(pickle_bytes, storages=None, **kw):
+    return zipwriter.torch_zip(pickle_bytes, storages, date=0x21, **kw)
 
 
 FOUR = {"0": f32([1.0, 2.0, 3.0, 4.0])}
