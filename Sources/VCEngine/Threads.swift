@@ -21,8 +21,3 @@ public enum EngineThreads {
     public static var current: Int { count }
 }
 
-/// How the engine computes its matrix products in this process (OpenBLAS's kernel on weights
-/// packed at load, or cblas_sgemm), as `vcview bench` reports it.
-public enum EngineGemm {
-    public static var backend: String { GemmWeight.backend }
-}

@@ -60,9 +60,7 @@ struct ConvBN: Sendable {
         tap.map(convSite, m, shift: conv.bias)
         tap.map(bnSite, m, scale: bn.scale, shift: shift)
         let rows = m.tokens, c = m.channels
-        bn.scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in m.data.withUnsafeMutableBufferPointer { d in
-            Epilogue.affine(d.baseAddress!, rows: rows, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, act)
-        } } }
+        m.data.withUnsafeMutableBufferPointer { epilogue.applySeparately($0.baseAddress!, ldc: c, rows: rows, channels: c) }
         if let a = actSite { tap.map(a, m) }
         return m
     }

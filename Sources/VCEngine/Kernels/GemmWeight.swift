@@ -74,6 +74,12 @@ final class GemmWeight: @unchecked Sendable {
     var isPacked: Bool { packed != nil }
 }
 
+/// How the engine computes its matrix products in this process (OpenBLAS's kernel on weights
+/// packed at load, or cblas_sgemm), as `vcview bench` reports it.
+public enum EngineGemm {
+    public static var backend: String { GemmWeight.backend }
+}
+
 /// What a product applies to its output, fused into the packed GEMM's tiles (`vck_epilogue`):
 /// c = act(c·scale + shift), or, with `residual`, residual += gain·(c·scale + shift) (c left raw).
 struct GemmEpilogue {
@@ -94,8 +100,10 @@ struct GemmEpilogue {
         } }
     }
 
-    /// The same as separate passes (the plain cblas path; observers see the raw product first).
-    fileprivate func applySeparately(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, channels: Int, threads: Int) {
+    /// The same as separate passes over a finished product (the plain cblas path, and a raw
+    /// accumulator that observers have seen).
+    func applySeparately(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, channels: Int,
+                         threads: Int = EngineThreads.current) {
         precondition(ldc == channels && (residual == nil || ldr == channels), "separate epilogue passes need dense rows")
         scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { t in
             if let residual {

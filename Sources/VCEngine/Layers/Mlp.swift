@@ -19,8 +19,10 @@ struct Mlp: Sendable {
             fc1 = "\(p).fc1"; norm1 = "\(p).norm1"; act0 = "\(p).act.0"
             mid = "\(p).mid"; midNorm = "\(p).mid_norm"; act1 = "\(p).act.1"
             fc2 = "\(p).fc2"; norm2 = "\(p).norm2"; out = p
+            all = [fc1, norm1, act0, mid, midNorm, act1, fc2, norm2, out]
         }
-        var all: [String] { [fc1, norm1, act0, mid, midNorm, act1, fc2, norm2, out] }
+        /// Every site above, built once (checked on every forward pass).
+        let all: [String]
     }
 
     init(_ w: Weights, prefix p: String) throws {
@@ -63,27 +65,20 @@ struct Mlp: Sendable {
     func addIntoByLayers(_ residual: inout FeatureMap, from input: FeatureMap, gain: [Float]?, _ tap: Tap) {
         let h = hidden(input, tap)
         let c = residual.channels
+        let epilogue = { (x: UnsafeMutablePointer<Float>) in
+            GemmEpilogue(scale: fc2.bn.scale, shift: fc2.shift, residual: x, ldr: c, gain: gain)
+        }
         if !tap.wants(site.fc2) && !tap.wants(site.norm2) && !tap.wants(site.out) {
-            residual.data.withUnsafeMutableBufferPointer { x in
-                _ = fc2.conv.raw(h, epilogue: GemmEpilogue(scale: fc2.bn.scale, shift: fc2.shift, residual: x.baseAddress!, ldr: c, gain: gain))
-            }
+            residual.data.withUnsafeMutableBufferPointer { x in _ = fc2.conv.raw(h, epilogue: epilogue(x.baseAddress!)) }
             return
         }
-        let acc = fc2.conv.raw(h)                                    // (L, C)
+        var acc = fc2.conv.raw(h)                                    // (L, C)
         tap.map(site.fc2, acc, shift: fc2.conv.bias)
         tap.map(site.norm2, acc, scale: fc2.bn.scale, shift: fc2.shift)
         tap.map(site.out, acc, scale: fc2.bn.scale, shift: fc2.shift)
         let rows = acc.tokens
-        acc.data.withUnsafeBufferPointer { a in fc2.bn.scale.withUnsafeBufferPointer { s in fc2.shift.withUnsafeBufferPointer { t in
-            residual.data.withUnsafeMutableBufferPointer { x in
-                if let gain {
-                    gain.withUnsafeBufferPointer { g in
-                        Epilogue.residual(x.baseAddress!, a.baseAddress!, rows: rows, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, gain: g.baseAddress!)
-                    }
-                } else {
-                    Epilogue.residual(x.baseAddress!, a.baseAddress!, rows: rows, channels: c, scale: s.baseAddress!, shift: t.baseAddress!, gain: nil)
-                }
-            }
-        } } }
+        residual.data.withUnsafeMutableBufferPointer { x in acc.data.withUnsafeMutableBufferPointer { a in
+            epilogue(x.baseAddress!).applySeparately(a.baseAddress!, ldc: c, rows: rows, channels: c)
+        } }
     }
 }
