@@ -50,13 +50,19 @@ let package = Package(
         .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
-                          dependencies: ["CCodecs", "VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCExport", "VCTUI",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRender", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
-        .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
-        .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
-        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine"]),
-        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
-        .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes"]),
+        // Where the fixtures, the assets and the built binary are: shared by every test target.
+        .target(name: "VCTestSupport", path: "Tests/VCTestSupport"),
+        .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint", "VCTestSupport"]),
+        .testTarget(name: "VCImageTests", dependencies: ["VCImage", "VCTestSupport"]),
+        .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint", "VCTestSupport"]),
+        .testTarget(name: "VCRenderTests", dependencies: ["VCRender"]),
+        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine", "VCTestSupport"]),
+        // The real explorer under tmux: slow, so in a target of its own that a quick loop skips
+        // (swift test --skip VCScreenTests).
+        .testTarget(name: "VCScreenTests", dependencies: ["VCTUI", "VCTestSupport"]),
+        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "VCTestSupport"]),
+        .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes", "VCTestSupport"]),
     ]
 )

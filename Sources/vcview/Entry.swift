@@ -1,6 +1,6 @@
 import ArgumentParser
-import CCodecs
 import Foundation
+import VCEngine
 
 /// Process entry: make sure OpenBLAS picks its fast kernels, then parse the command line.
 @main
@@ -28,15 +28,6 @@ struct VCView: ParsableCommand {
 
 enum VCViewVersion {
     static let string = "0.1.0"
-}
-
-/// glibc serves allocations above 128 KB with fresh mmaps and returns them on free, so every
-/// forward pass page-faults its activation buffers in again (measured: ~5% of a VCMamba-B forward
-/// in the kernel). Raising the thresholds keeps freed buffers in the heap for the next pass.
-enum MemoryTuning {
-    static func apply() {
-        _ = vc_tune_allocator(512 << 20, 1 << 30)
-    }
 }
 
 /// Settings that must be in the environment before the process starts, applied by re-executing

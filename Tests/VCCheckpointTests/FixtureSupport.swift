@@ -2,13 +2,12 @@
 // asserting that a hostile file fails with a one-line CheckpointError that names the problem.
 import Foundation
 import XCTest
+import VCTestSupport
 @testable import VCCheckpoint
 
 enum Fixtures {
     /// Tests/Fixtures/formats, found from this source file so tests run from any directory.
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").appendingPathComponent("formats")
+    static let directory = URL(fileURLWithPath: Repository.fixture("formats"))
 
     static func path(_ name: String) -> String {
         directory.appendingPathComponent(name).path

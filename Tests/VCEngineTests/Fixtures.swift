@@ -1,10 +1,10 @@
 import Foundation
 import XCTest
+import VCTestSupport
 
 /// Locates the committed fixtures (made by tools/reference/make_fixtures.py) from this file's path.
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+    static let root = URL(fileURLWithPath: Repository.fixture(""))
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 

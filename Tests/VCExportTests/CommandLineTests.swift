@@ -1,17 +1,10 @@
 import Foundation
 import XCTest
+import VCTestSupport
 
 /// `vcview export` as a user runs it: the binary `swift build` put beside the test bundle.
 final class CommandLineTests: XCTestCase {
-    static var binary: String? {
-        let bundle = Bundle.main.bundleURL
-        for dir in [bundle, bundle.deletingLastPathComponent()] {
-            let candidate = dir.appendingPathComponent("vcview").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        let fallback = Paths.repo(".build/debug/vcview")
-        return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
-    }
+    static var binary: String? { Repository.builtBinary }
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 

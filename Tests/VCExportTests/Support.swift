@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VCTestSupport
 import VCCheckpoint
 import VCEngine
 import VCImage
@@ -7,19 +8,13 @@ import VCRender
 @testable import VCExport
 
 enum Paths {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static func repo(_ p: String) -> String { repo.appendingPathComponent(p).path }
+    static func repo(_ p: String) -> String { Repository.path(p) }
     static let tinyWeights = repo("Tests/Fixtures/tiny/weights.safetensors")
     static let tinyInput = repo("Tests/Fixtures/tiny/input.npy")
     static let photo = repo("assets/images/chelsea.png")
 
     /// A fresh empty directory under the system temporary directory.
-    static func scratch(_ name: String) throws -> String {
-        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("vcexport-tests-\(getpid())-\(name)")
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func scratch(_ name: String) throws -> String { try Repository.scratch("export-" + name) }
 }
 
 /// The tiny fixture model on the demo photo at 160×160, run once for every test.

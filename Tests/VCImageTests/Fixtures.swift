@@ -1,20 +1,14 @@
 import Foundation
 import XCTest
+import VCTestSupport
 @testable import VCImage
 
 /// Access to Tests/Fixtures/preprocess, made by tools/fixtures/make_preprocess_fixtures.py
 /// with Pillow and torch.
 enum Fixtures {
-    static let root: String = {
-        let here = URL(fileURLWithPath: #filePath)  // .../Tests/VCImageTests/Fixtures.swift
-        return here.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/preprocess").path
-    }()
+    static let root = Repository.fixture("preprocess")
 
-    static let repositoryRoot: String = {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }()
+    static let repositoryRoot = Repository.root.path
 
     static func path(_ name: String) -> String { root + "/" + name }
 

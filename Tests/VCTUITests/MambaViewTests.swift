@@ -1,4 +1,5 @@
 import XCTest
+import VCTestSupport
 import VCEngine
 import VCRender
 @testable import VCTUI
@@ -225,7 +226,7 @@ final class MambaViewTests: XCTestCase {
         XCTAssertTrue(f.text.contains("▸ 1 label"))
         XCTAssertTrue(f.text.contains("logit of the forward pass"))
         // The overlay is drawn with half-blocks that carry picture and map colours.
-        let (x, y) = try XCTUnwrap(TmuxPane.locate("┌ CAM · ", in: f.text))
+        let (x, y) = try XCTUnwrap(ScreenText.locate("┌ CAM · ", in: f.text))
         let cell = f[x + 3, y + 2]
         XCTAssertEqual(cell.ch, "▀")
         XCTAssertNotNil(cell.level)

@@ -1,23 +1,16 @@
 import Foundation
 import XCTest
+import VCTestSupport
 
 /// Runs the built `vcview` binary (the one `swift build` put next to the test bundle) and
 /// captures its exit status, stdout and stderr.
 enum CLI {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = Repository.root
 
-    static var binary: String {
-        // The test bundle lives in .build/<triple>/<config>/; the executable beside it.
-        let bundle = Bundle.main.bundleURL
-        for dir in [bundle, bundle.deletingLastPathComponent()] {
-            let candidate = dir.appendingPathComponent("vcview").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return repo.appendingPathComponent(".build/debug/vcview").path
-    }
+    static var binary: String { Repository.builtBinary ?? Repository.path(".build/debug/vcview") }
 
-    static func fixture(_ p: String) -> String { repo.appendingPathComponent("Tests/Fixtures/\(p)").path }
-    static func asset(_ p: String) -> String { repo.appendingPathComponent("assets/\(p)").path }
+    static func fixture(_ p: String) -> String { Repository.fixture(p) }
+    static func asset(_ p: String) -> String { Repository.asset(p) }
 
     struct Result {
         let status: Int32

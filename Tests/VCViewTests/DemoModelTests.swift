@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VCTestSupport
 import VCCheckpoint
 import VCEngine
 import VCImage
@@ -8,8 +9,7 @@ import VCScenes
 /// The bundled demo model (assets/vcmamba-demo.safetensors), run by the Swift engine on scenes
 /// rendered by the Swift generator: what `vcview photo.png` shows out of the box.
 final class DemoModelTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
     static let assets = root.appendingPathComponent("assets")
     static let weights = assets.appendingPathComponent("vcmamba-demo.safetensors").path
 

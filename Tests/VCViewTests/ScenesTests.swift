@@ -1,13 +1,12 @@
 import Foundation
 import XCTest
+import VCTestSupport
 @testable import VCScenes
 
 /// The Swift scene generator against its specification (tools/train/SCENES.md) and against
 /// scenes rendered by the Python generator that trained the bundled demo model.
 final class ScenesTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/scenes")
+    static let fixtures = URL(fileURLWithPath: Repository.fixture("scenes"))
 
     func testClassNames() {
         XCTAssertEqual(SceneGenerator.classNames.count, 10)

@@ -4,5 +4,4 @@
 #define CCODECS_H
 #include "ccodecs_image.h"
 #include "ccodecs_inflate.h"
-#include "ccodecs_runtime.h"
 #endif

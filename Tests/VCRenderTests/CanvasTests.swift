@@ -1,9 +1,8 @@
 import XCTest
-import VCRender
-@testable import VCExport
+@testable import VCRender
 
 /// The drawing primitives the exports are made of (VCRender's Canvas and PixelFont).
-final class RenderPrimitiveTests: XCTestCase {
+final class CanvasTests: XCTestCase {
     func testFontCoversPrintableASCIIAndSymbols() {
         for u in 32...126 {
             let ch = Character(UnicodeScalar(u)!)
@@ -84,13 +83,5 @@ final class RenderPrimitiveTests: XCTestCase {
         XCTAssertEqual(c[2, 9], RGB8(9, 9, 9)); XCTAssertEqual(c[7, 5], RGB8(9, 9, 9))
         c.strokeRect(x: 0, y: 0, width: 10, height: 10, color: RGB8(1, 1, 1), thickness: 2)
         XCTAssertEqual(c[1, 5], RGB8(1, 1, 1)); XCTAssertEqual(c[8, 8], RGB8(1, 1, 1)); XCTAssertNotEqual(c[2, 2], RGB8(1, 1, 1))
-    }
-
-    func testJSONIsDeterministicAndStrict() {
-        let v: JSONValue = .object([("b", .int(1)), ("a", .array([.float(0.1), .float(.nan), .double(2), .string("q\"\\\n\u{1}")])),
-                                    ("c", .null), ("d", .bool(true)), ("e", .float(-0.0))])
-        XCTAssertEqual(v.text(), #"{"b":1,"a":[0.1,null,2,"q\"\\\n\u0001"],"c":null,"d":true,"e":0}"#)
-        let parsed = try? JSONSerialization.jsonObject(with: Data(v.text(pretty: true).utf8))
-        XCTAssertNotNil(parsed)
     }
 }

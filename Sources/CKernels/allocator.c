@@ -1,4 +1,4 @@
-#include "ccodecs_runtime.h"
+#include "ckernels_allocator.h"
 #include <malloc.h>
 
 int vc_tune_allocator(long mmap_threshold_bytes, long trim_threshold_bytes) {

@@ -124,7 +124,7 @@ final class MambaScreenTests: XCTestCase {
         pane.send("r")
         text = try pane.waitFor("raster") { $0.contains("scan 2 off · raster scan") && $0.contains(" pt") }
         pane.send("z")
-        _ = try pane.waitFor("zero dirB") { $0.contains("direction_Bs = 0") }
+        _ = try pane.waitFor("zero dirB") { $0.contains("direction_Bs = 0") && $0.contains(" pt") }   // its result, not only its label
         pane.send("0")
         text = try pane.waitFor("reset") { $0.contains("ablation: none") && !$0.contains("predictions: original") }
         // Three ablations, each stage 4 and the head only: the network ran once.

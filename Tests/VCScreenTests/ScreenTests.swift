@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VCTestSupport
 
 /// The real explorer in a real terminal: tmux runs it on a private socket at 120×40, keys are
 /// sent with `send-keys`, the screen is read with `capture-pane -p [-e]`.
@@ -248,14 +249,13 @@ struct TmuxPane {
         } else if let vcview = builtBinary() {
             // The product itself, on a bundled photo, with the bundled demo model (or the tiny
             // fixture checkpoint on a checkout that has no demo model).
-            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let demo = repo.appendingPathComponent("assets/vcmamba-demo.safetensors").path
-            let weights = FileManager.default.fileExists(atPath: demo) ? "" : " --weights '\(repo.appendingPathComponent("Tests/Fixtures/checkpoints/official.pth").path)'"
+            let demo = Repository.asset("vcmamba-demo.safetensors")
+            let weights = FileManager.default.fileExists(atPath: demo) ? "" : " --weights '\(Repository.fixture("checkpoints/official.pth"))'"
             let sub = subcommand.map { " \($0)" } ?? ""
-            command = "'\(vcview)'\(sub) '\(repo.appendingPathComponent("assets/images/chelsea.png").path)'\(weights)\(extra)"
+            command = "'\(vcview)'\(sub) '\(Repository.asset("images/chelsea.png"))'\(weights)\(extra)"
         } else {
             let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-            command = "'\(exe)' VCTUITests.ExplorerLauncher/testLaunchWhenAsked"
+            command = "'\(exe)' VCScreenTests.ExplorerLauncher/testLaunchWhenAsked"
         }
         let assignments = vars.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
         let unset = extraEnv["COLORTERM"] == nil ? "-u COLORTERM " : ""
@@ -267,16 +267,7 @@ struct TmuxPane {
     }
 
     /// The `vcview` executable `swift build` put beside this test bundle, if any.
-    static func builtBinary() -> String? {
-        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("vcview").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static func builtBinary() -> String? { Repository.builtBinary }
 
     func send(_ keys: String...) { _ = TmuxPane.run(["tmux", "-L", socket, "send-keys"] + keys) }
 
@@ -287,12 +278,7 @@ struct TmuxPane {
     }
 
     /// The 0-based (column, row) of the first occurrence of `needle` on the screen.
-    static func locate(_ needle: String, in screen: String) -> (Int, Int)? {
-        for (row, line) in screen.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if let r = line.range(of: needle) { return (line.unicodeScalars.distance(from: line.unicodeScalars.startIndex, to: r.lowerBound), row) }
-        }
-        return nil
-    }
+    static func locate(_ needle: String, in screen: String) -> (Int, Int)? { ScreenText.locate(needle, in: screen) }
 
     /// Screen cells whose background is the 256-colour `code` (from `capture(escapes: true)`):
     /// (column, row) pairs, 0-based. Follows SGR 48;5;N, 49 and 0 as tmux writes them.

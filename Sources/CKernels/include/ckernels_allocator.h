@@ -1,6 +1,7 @@
-#ifndef CCODECS_RUNTIME_H
-#define CCODECS_RUNTIME_H
-// glibc allocator tuning (malloc.h is not part of Swift's Glibc module).
+#ifndef CKERNELS_ALLOCATOR_H
+#define CKERNELS_ALLOCATOR_H
+// glibc allocator tuning for the engine's activation buffers (malloc.h is not part of Swift's
+// Glibc module).
 
 /// Keeps freed large buffers in the heap instead of returning them to the kernel, so the
 /// activations of the next forward pass reuse pages already mapped. Returns 0 on success.
