@@ -45,8 +45,10 @@ let package = Package(
         .target(name: "VCImage", dependencies: ["CCodecs"], swiftSettings: numericFlags),
         .target(name: "VCSeeded", swiftSettings: numericFlags),
         .target(name: "VCScenes", dependencies: ["VCSeeded"], swiftSettings: numericFlags),
-        .target(name: "VCEngine", dependencies: ["VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
-        .target(name: "VCRender", dependencies: ["VCEngine"], swiftSettings: numericFlags),
+        // The dense tensor at the engine's boundary, and softmax/top-k over logits: no BLAS.
+        .target(name: "VCTensor", swiftSettings: numericFlags),
+        .target(name: "VCEngine", dependencies: ["VCTensor", "VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
+        .target(name: "VCRender", dependencies: ["VCTensor"], swiftSettings: numericFlags),
         .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint", "VCTestSupport"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage", "VCTestSupport"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint", "VCTestSupport"]),
-        .testTarget(name: "VCRenderTests", dependencies: ["VCRender"]),
+        .testTarget(name: "VCRenderTests", dependencies: ["VCRender", "VCTensor"]),
         .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine", "VCTestSupport"]),
         // The real explorer under tmux: slow, so in a target of its own that a quick loop skips
         // (swift test --skip VCScreenTests).

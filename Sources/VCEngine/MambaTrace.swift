@@ -122,11 +122,12 @@ extension VCMambaModel {
         ["\(layer).u", "\(layer).dt", "\(layer).B", "\(layer).C"] + (1...4).map { "\(layer).y.\($0)" }
     }
 
-    /// Builds the trace of `layer` from a recorder that captured `traceSites(layer)`.
-    public func trace(layer: String, from rec: RecordingObserver, rasterScan: Bool = false) throws -> MambaTrace {
+    /// Builds the trace of `layer` from stored tensors by site name (a recording of at least
+    /// `traceSites(layer)`, such as `RecordingObserver.tensors`).
+    public func trace(layer: String, tensors: [String: Tensor], rasterScan: Bool = false) throws -> MambaTrace {
         guard let m = mixer(layer) else { throw ModelError("no Mamba layer named \(layer) (this model has \(mambaLayers.joined(separator: ", ")))") }
         func tokensMajor(_ site: String) throws -> (h: Int, w: Int, data: [Float]) {
-            guard let t = rec[site] else { throw ModelError("site \(site) was not recorded") }
+            guard let t = tensors[site] else { throw ModelError("site \(site) was not recorded") }
             let fm = FeatureMap(nchw: t)
             return (fm.height, fm.width, fm.data)
         }

@@ -203,8 +203,7 @@ extension Exporter {
     /// The `k` most probable classes (ties by index).
     func topClasses(_ k: Int) -> [Int] {
         guard let l = source.tensors["logits"] else { return [] }
-        let v = l.data
-        return Array(v.indices.sorted { v[$0] != v[$1] ? v[$0] > v[$1] : $0 < $1 }.prefix(k))
+        return topK(l.data, k).map { $0.index }
     }
 }
 

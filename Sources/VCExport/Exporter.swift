@@ -274,13 +274,11 @@ public final class Exporter: @unchecked Sendable {
 
     func trace(_ layer: String) throws -> MambaTrace {
         if let t = locked({ traceCache[layer] }) { return t }
-        let rec = RecordingObserver(SitePattern("*"))
-        for s in VCMambaModel.traceSites(layer) {
-            guard let t = source.tensors[s] else { throw ExportError("site \(s) was not recorded; the attention view needs it") }
-            rec.record(s, t)
+        for s in VCMambaModel.traceSites(layer) where source.tensors[s] == nil {
+            throw ExportError("site \(s) was not recorded; the attention view needs it")
         }
         let t: MambaTrace
-        do { t = try source.model.trace(layer: layer, from: rec) } catch let e as ModelError { throw ExportError(e.description) }
+        do { t = try source.model.trace(layer: layer, tensors: source.tensors) } catch let e as ModelError { throw ExportError(e.description) }
         locked { traceCache[layer] = t }
         return t
     }

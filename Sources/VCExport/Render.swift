@@ -405,7 +405,7 @@ extension Exporter {
         body.drawPicture(rgb: pic.pixels, width: pw, height: ph, x: 2 * (pw + gap), y: lh, width: pw, height: ph)
         body.drawHeatmap(hm, x: 2 * (pw + gap), y: lh, width: pw, height: ph, scale: scale, colormap: cmap, nanColor: Style.nan, alpha: Exporter.overlayAlpha)
         let logits = source.tensors["logits"]?.data ?? []
-        let probs = softmax(logits)
+        let probs = softmax(logits).map(Float.init)
         let prob = classIndex < probs.count ? probs[classIndex] : .nan
         let rank = topClasses(logits.count).firstIndex(of: classIndex).map { $0 + 1 }
         let logit = classIndex < logits.count ? logits[classIndex] : .nan
@@ -504,11 +504,4 @@ extension Exporter {
                       extraLayout: { b in [("panels", .array(rects.map { Figure.Rect(x: b.x + $0.x, y: b.y + $0.y, width: $0.width, height: $0.height).json }))] },
                       raw: raw)
     }
-}
-
-func softmax(_ x: [Float]) -> [Float] {
-    guard let m = x.max() else { return [] }
-    let e = x.map { Foundation.exp(Double($0 - m)) }
-    let s = e.reduce(0, +)
-    return e.map { Float($0 / s) }
 }

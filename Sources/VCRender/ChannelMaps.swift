@@ -1,4 +1,4 @@
-import VCEngine
+import VCTensor
 
 /// An activation seen as a stack of 2-D maps, one per channel, stored channel-major.
 ///

@@ -61,7 +61,7 @@ public final class ActivationStore: Sendable {
         for (i, b) in rail.blocks.enumerated() where !per[i].contains(b.site) && sites[b.site] != nil { per[i].append(b.site) }
         blockSites = per
         global = ChannelStats.merged(kept.map { sites[$0]!.stats })
-        probabilities = logits.map { softmax($0.data) } ?? []
+        probabilities = logits.map { softmax($0.data).map(Float.init) } ?? []
         self.logits = logits?.data ?? []
         let layers = rail.blocks.filter { $0.kind == .mamba }.map { $0.site + ".mamba" }
         mamba = layers.compactMap { MambaLayerData(name: $0, tensors: tensors) }
@@ -75,15 +75,5 @@ public final class ActivationStore: Sendable {
     public func mambaLayer(block site: String) -> Int? { mamba.firstIndex { $0.block == site } }
 
     /// The top `k` classes, most probable first.
-    public func top(_ k: Int) -> [(index: Int, probability: Float)] {
-        let idx = probabilities.indices.sorted { probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1 }
-        return idx.prefix(k).map { ($0, probabilities[$0]) }
-    }
-}
-
-func softmax(_ x: [Float]) -> [Float] {
-    guard let m = x.max() else { return [] }
-    let e = x.map { exp(Double($0 - m)) }
-    let s = e.reduce(0, +)
-    return e.map { Float($0 / s) }
+    public func top(_ k: Int) -> [(index: Int, probability: Float)] { topK(probabilities, k) }
 }

@@ -33,9 +33,9 @@ public struct MambaLab: Sendable {
         case .residual(let layer):
             let trace = try self.trace(layer)
             return .residual((0..<4).map { trace.rebuiltOutput(direction: $0).relativeError })
-        case .ablation(let key):
+        case .ablation(let ablation):
             guard let x = store.mambaTensors["network.5"] else { throw MambaJobError("network.5 (the input of stage 4) was not recorded") }
-            return .logits(model.stage4AndHead(x, ablation: key.ablation).data)
+            return .logits(model.stage4AndHead(x, ablation: ablation).data)
         case .cam(let classIndex):
             guard let norm = store.mambaTensors["norm"], let layer = store.mamba.first else { throw MambaJobError("norm was not recorded") }
             do {
@@ -49,11 +49,6 @@ public struct MambaLab: Sendable {
     func trace(_ index: Int) throws -> MambaTrace {
         guard index >= 0 && index < store.mamba.count else { throw MambaJobError("no Mamba layer \(index + 1)") }
         let name = store.mamba[index].name
-        let rec = RecordingObserver(SitePattern("*"))
-        for site in VCMambaModel.traceSites(name) {
-            guard let t = store.mambaTensors[site] else { throw MambaJobError("site \(site) was not recorded") }
-            rec.record(site, t)
-        }
-        do { return try model.trace(layer: name, from: rec) } catch let e as ModelError { throw MambaJobError(e.description) }
+        do { return try model.trace(layer: name, tensors: store.mambaTensors) } catch let e as ModelError { throw MambaJobError(e.description) }
     }
 }

@@ -53,7 +53,7 @@ public struct MambaViewState: Sendable, Equatable {
     public var stateIndex: Int? = nil
     /// CAM: rank of the class in the original top-5 (0 = top-1).
     public var camRank = 0
-    public var ablation = AblationKey()
+    public var ablation = MambaAblation()
 
     public init() {}
 
@@ -63,32 +63,13 @@ public struct MambaViewState: Sendable, Equatable {
     public var stepMilliseconds: Double { 1000 / stepsPerSecond }
 }
 
-/// `MambaAblation` as a hashable value (it keys the cache of ablated predictions).
-public struct AblationKey: Hashable, Sendable {
-    public var enabled: [Bool] = [true, true, true, true]
-    public var raster = false
-    public var zeroDirectionBs = false
-
-    public init(enabled: [Bool] = [true, true, true, true], raster: Bool = false, zeroDirectionBs: Bool = false) {
-        self.enabled = enabled; self.raster = raster; self.zeroDirectionBs = zeroDirectionBs
-    }
-
-    public var isIdentity: Bool { self == AblationKey() }
-
-    public var ablation: MambaAblation {
-        var a = MambaAblation()
-        a.enabledDirections = enabled
-        a.rasterScan = raster
-        a.zeroDirectionBs = zeroDirectionBs
-        return a
-    }
-
+extension MambaAblation {
     /// "scans 2 4 off · raster · dirB = 0", or "none".
     public var summary: String {
         var parts: [String] = []
-        let off = enabled.indices.filter { !enabled[$0] }.map { "\($0 + 1)" }
+        let off = enabledDirections.indices.filter { !enabledDirections[$0] }.map { "\($0 + 1)" }
         if !off.isEmpty { parts.append((off.count == 1 ? "scan " : "scans ") + off.joined(separator: " ") + " off") }
-        if raster { parts.append("raster scan") }
+        if rasterScan { parts.append("raster scan") }
         if zeroDirectionBs { parts.append("direction_Bs = 0") }
         return parts.isEmpty ? "none" : parts.joined(separator: " · ")
     }
@@ -101,7 +82,7 @@ public enum MambaJob: Hashable, Sendable {
     /// y rebuilt from α for the four directions of a layer, against the engine's y.
     case residual(layer: Int)
     /// Stage 4 and the head under an ablation.
-    case ablation(AblationKey)
+    case ablation(MambaAblation)
     /// The exact class activation map of class `classIndex`.
     case cam(classIndex: Int)
 

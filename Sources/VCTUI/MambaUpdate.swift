@@ -79,10 +79,10 @@ extension ExplorerState {
         case .char("-"), .char("_"): mamba.speed = max(0, mamba.speed - 1)
         case .char("1"), .char("2"), .char("3"), .char("4"):
             let d = Int(String(key == .char("1") ? "1" : key == .char("2") ? "2" : key == .char("3") ? "3" : "4"))! - 1
-            mamba.ablation.enabled[d].toggle()
-        case .char("r"): mamba.ablation.raster.toggle()
+            mamba.ablation.enabledDirections[d].toggle()
+        case .char("r"): mamba.ablation.rasterScan.toggle()
         case .char("z"): mamba.ablation.zeroDirectionBs.toggle()
-        case .char("0"): mamba.ablation = AblationKey()
+        case .char("0"): mamba.ablation = MambaAblation()
         case .char("d"): mamba.direction = mamba.direction.map { $0 < 3 ? $0 + 1 : nil } ?? 0
         case .char("D"): mamba.direction = mamba.direction.map { $0 > 0 ? $0 - 1 : nil } ?? 3
         case .char("n"): nextItem(+1)

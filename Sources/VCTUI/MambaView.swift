@@ -418,16 +418,10 @@ func pct(_ p: Float) -> String { p < 0.01 && p > 0 ? "<1%" : "\(Int((p * 100).ro
 
 // MARK: Ablation: predictions before and after
 
-/// The top-k of a probability vector, most probable first (ties by index).
-func topK(_ p: [Float], _ k: Int) -> [(index: Int, probability: Float)] {
-    let idx = p.indices.sorted { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
-    return idx.prefix(k).map { ($0, p[$0]) }
-}
-
 /// The ablated model's probabilities, once computed.
 func ablatedProbabilities(_ s: ExplorerState) -> [Float]? {
     guard !s.mamba.ablation.isIdentity, case .logits(let l)? = s.cache.output(.ablation(s.mamba.ablation)) else { return nil }
-    return softmax(l)
+    return softmax(l).map(Float.init)
 }
 
 func drawCompare(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {

@@ -115,7 +115,7 @@ extension ExplorerState {
         mamba.channel = nil
         mamba.stateIndex = nil
         mamba.camRank = 0
-        if t.step != .ablation { mamba.ablation = AblationKey() }
+        if t.step != .ablation { mamba.ablation = MambaAblation() }
         let mambaBlock = rail.blocks.firstIndex { $0.kind == .mamba }
         func show(block b: Int?, site: String? = nil) {
             guard let b else { return }
@@ -149,7 +149,7 @@ extension ExplorerState {
             show(block: rail.blocks.count - 1, site: "logits")
         case .ablation:
             openMamba(.shares)
-            mamba.ablation = AblationKey(raster: true)
+            mamba.ablation = MambaAblation(rasterScan: true)
         }
         clampMamba()
     }
@@ -231,7 +231,7 @@ extension ExplorerState {
         case .ablation:
             var text = "What do the snakes matter? This replaces the four snake orders by a plain raster scan and recomputes only stage 4 and the head from the recorded input of stage 4 (network.5), not the whole network."
             if case .logits(let lg)? = cache.output(.ablation(mamba.ablation)), let store, let t1 = top.first {
-                let p = softmax(lg)
+                let p = softmax(lg).map(Float.init)
                 let newTop = topK(p, 1)[0]
                 text += " \(info.label(t1.index)): \(pctText(t1.probability)) → \(pctText(p[t1.index])); the top-1 is now \(info.label(newTop.index)) (\(pctText(newTop.probability)))"
                 if let ms = cache.milliseconds(.ablation(mamba.ablation)) { text += ", recomputed in \(msText(ms))" }

@@ -131,13 +131,6 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
-func softmax(_ logits: [Float]) -> [Double] {
-    let m = Double(logits.max() ?? 0)
-    let e = logits.map { Foundation.exp(Double($0) - m) }
-    let s = e.reduce(0, +)
-    return e.map { $0 / s }
-}
-
 func jsonString(_ value: Any) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     return String(decoding: data, as: UTF8.self)

@@ -60,7 +60,7 @@ final class InterpretationTests: XCTestCase {
     func testImplicitAttentionMatchesReferenceAndRebuildsY() throws {
         let token = try XCTUnwrap(notes["token"] as? [Int])
         for layer in model.mambaLayers {
-            let trace = try model.trace(layer: layer, from: rec)
+            let trace = try model.trace(layer: layer, tensors: rec.tensors)
             let attn = trace.attentionMap(row: token[0], col: token[1])
             XCTAssertLessThan(attn.relativeError(to: try reference("\(layer).attn")), 1e-4, layer)
             // Tokens the scan has not read yet get zero attention.
@@ -120,7 +120,7 @@ final class InterpretationTests: XCTestCase {
         // Every direction now reads the same raster order: their outputs coincide.
         XCTAssertEqual(r["\(first).y.1"]!.data, r["\(first).y.3"]!.data)
         XCTAssertEqual(r["\(first).y.2"]!.data, r["\(first).y.4"]!.data)
-        let trace = try model.trace(layer: first, from: r, rasterScan: true)
+        let trace = try model.trace(layer: first, tensors: r.tensors, rasterScan: true)
         XCTAssertEqual(trace.orders.orders[0], Array(0..<25))
         XCTAssertLessThan(trace.rebuiltOutput(direction: 0).relativeError, 1e-5)
         XCTAssertNotEqual(logits.data, rec["logits"]!.data)

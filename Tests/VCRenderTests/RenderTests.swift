@@ -1,5 +1,5 @@
 import XCTest
-import VCEngine
+import VCTensor
 @testable import VCRender
 
 /// VCRender: the pure tensor-to-colour functions shared by the explorer and the PNG export.

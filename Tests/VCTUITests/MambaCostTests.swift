@@ -46,9 +46,9 @@ final class MambaCostTests: XCTestCase {
         job("attention map, last token (mean over E)", .attention(layer: 0, row: l.height - 1, col: l.width - 1, channel: nil))
         job("attention map, one channel", .attention(layer: 0, row: l.height / 2, col: l.width / 2, channel: 0))
         job("parity residual: y rebuilt from α, 4 scans", .residual(layer: 0))
-        job("ablation: scan 1 off (stage 4 + head)", .ablation(AblationKey(enabled: [false, true, true, true])))
-        job("ablation: raster scan (stage 4 + head)", .ablation(AblationKey(raster: true)))
-        job("ablation: direction_Bs = 0 (stage 4 + head)", .ablation(AblationKey(zeroDirectionBs: true)))
+        job("ablation: scan 1 off (stage 4 + head)", .ablation(MambaAblation(enabledDirections: [false, true, true, true])))
+        job("ablation: raster scan (stage 4 + head)", .ablation(MambaAblation(rasterScan: true)))
+        job("ablation: direction_Bs = 0 (stage 4 + head)", .ablation(MambaAblation(zeroDirectionBs: true)))
         job("CAM, top class", .cam(classIndex: store.top(1)[0].index))
         // Drawing each view (pure `view`, 120×40), results in the cache.
         let info = ExplorerInfo(imageName: "seeded", modelDescription: name, inputHeight: size, inputWidth: size,

@@ -122,8 +122,8 @@ final class MambaViewTests: XCTestCase {
         let cam = s.pressing(.char("V"))
         XCTAssertEqual(wantedJobs(cam), [.cam(classIndex: Fixtures.store.top(1)[0].index)])
         let ablated = s.pressing(.char("2"), .char("r"))
-        XCTAssertEqual(ablated.mamba.ablation, AblationKey(enabled: [true, false, true, true], raster: true))
-        XCTAssertEqual(wantedJobs(ablated), [.ablation(AblationKey(enabled: [true, false, true, true], raster: true))])
+        XCTAssertEqual(ablated.mamba.ablation, MambaAblation(enabledDirections: [true, false, true, true], rasterScan: true))
+        XCTAssertEqual(wantedJobs(ablated), [.ablation(MambaAblation(enabledDirections: [true, false, true, true], rasterScan: true))])
         XCTAssertEqual(ablated.pressing(.char("z")).mamba.ablation.summary, "scan 2 off · raster scan · direction_Bs = 0")
         XCTAssertTrue(ablated.pressing(.char("0")).mamba.ablation.isIdentity)
         XCTAssertTrue(ablated.pressing(.char("2"), .char("r")).mamba.ablation.isIdentity, "toggles")
@@ -149,9 +149,9 @@ final class MambaViewTests: XCTestCase {
         XCTAssertEqual(errs.count, 4)
         XCTAssertLessThan(errs.max()!, 1e-5)
         // No ablation: stage 4 and the head give back the forward pass's logits.
-        guard case .success(.logits(let same)) = lab.run(.ablation(AblationKey())).output else { return XCTFail("logits") }
+        guard case .success(.logits(let same)) = lab.run(.ablation(MambaAblation())).output else { return XCTFail("logits") }
         XCTAssertEqual(Tensor(shape: [10], data: same).relativeError(to: Tensor(shape: [10], data: Fixtures.store.logits)), 0, accuracy: 1e-5)
-        guard case .success(.logits(let off)) = lab.run(.ablation(AblationKey(enabled: [false, true, true, true]))).output else { return XCTFail("ablated") }
+        guard case .success(.logits(let off)) = lab.run(.ablation(MambaAblation(enabledDirections: [false, true, true, true]))).output else { return XCTFail("ablated") }
         XCTAssertNotEqual(off, same)
         // CAM: mean plus bias is the logit.
         let cls = Fixtures.store.top(1)[0].index

@@ -26,7 +26,7 @@ final class TourTests: XCTestCase {
             case .shares: XCTAssertEqual(s.mamba.panel, .shares)
             case .cam: XCTAssertEqual(s.mamba.panel, .cam)
             case .prediction: XCTAssertFalse(s.showsMamba); XCTAssertEqual(s.siteName, "logits")
-            case .ablation: XCTAssertEqual(s.mamba.ablation, AblationKey(raster: true)); XCTAssertTrue(s.showsMamba)
+            case .ablation: XCTAssertEqual(s.mamba.ablation, MambaAblation(rasterScan: true)); XCTAssertTrue(s.showsMamba)
             }
             if step != .ablation { XCTAssertTrue(s.mamba.ablation.isIdentity, "\(step)") }
             let text = view(s.computed()).text

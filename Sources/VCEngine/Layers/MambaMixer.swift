@@ -1,7 +1,8 @@
 import Glibc
 
 /// Switches for the live ablations of the Mamba layers (all off = the official model).
-public struct MambaAblation: Sendable, Equatable {
+/// Hashable: a view keys the ablated predictions it has computed by the ablation itself.
+public struct MambaAblation: Sendable, Hashable {
     /// Which of the four scans contribute to y (a disabled scan contributes zero).
     public var enabledDirections: [Bool] = [true, true, true, true]
     /// Replace the four snake orders by a plain raster scan.
@@ -9,7 +10,9 @@ public struct MambaAblation: Sendable, Equatable {
     /// Use zero for `direction_Bs`.
     public var zeroDirectionBs: Bool = false
 
-    public init() {}
+    public init(enabledDirections: [Bool] = [true, true, true, true], rasterScan: Bool = false, zeroDirectionBs: Bool = false) {
+        self.enabledDirections = enabledDirections; self.rasterScan = rasterScan; self.zeroDirectionBs = zeroDirectionBs
+    }
     public var isIdentity: Bool { self == MambaAblation() }
 }
 

@@ -48,7 +48,7 @@ struct Dump: ParsableCommand {
                     throw UserError("--token \(r),\(c) is outside the \(gh)×\(gw) stage-4 grid")
                 }
                 for layer in model.mambaLayers {
-                    let trace = try model.trace(layer: layer, from: recorder)
+                    let trace = try model.trace(layer: layer, tensors: recorder.tensors)
                     outputs.append(("\(layer).attn", trace.attentionMap(row: r, col: c)))
                 }
             }
