@@ -54,11 +54,16 @@ public struct ExportSource: Sendable {
     /// Class names by index; empty for "class N".
     public let labels: [String]
     public let provenance: Provenance
+    /// Every site of the model at this input size (names, blocks, kinds, words).
+    public let sites: SiteCatalogue
 
     public init(model: VCMambaModel, tensors: [String: Tensor], order: [String], picture: RGBImage?,
                 labels: [String] = [], provenance: Provenance) {
         self.model = model; self.tensors = tensors; self.order = order.filter { tensors[$0] != nil }
         self.picture = picture; self.labels = labels; self.provenance = provenance
+        let size = tensors["input"].flatMap { $0.shape.count == 4 ? ($0.shape[2], $0.shape[3]) : nil }
+            ?? picture.map { ($0.height, $0.width) } ?? (model.config.nativeSize, model.config.nativeSize)
+        sites = SiteCatalogue(config: model.config, inputHeight: size.0, inputWidth: size.1)
     }
 
     /// Runs `model` on a normalised (1, 3, H, W) `input`, recording every site (pattern `*`, as the

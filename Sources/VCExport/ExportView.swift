@@ -110,7 +110,7 @@ extension Exporter {
                 .flatMap { (try? views(selector: $0, topK: topK)) ?? [] }
         case "stages":
             try noArg()
-            return (["patch_embed"] + (0..<4).map { "network.\(2 * $0)" }).filter { src.tensors[$0] != nil }.map { .channels(site: $0) }
+            return src.sites.stageOutputs.filter { src.tensors[$0] != nil }.map { .channels(site: $0) }
         case "blocks":
             try noArg()
             return blockSites.map { .channels(site: $0) }
@@ -189,16 +189,7 @@ extension Exporter {
     }
 
     /// Block outputs in rail order: stem, per stage the downsample then the blocks, the head norm.
-    var blockSites: [String] {
-        let c = source.model.config
-        var out = ["patch_embed"]
-        for s in 0..<4 {
-            if s > 0 { out.append("network.\(2 * s - 1)") }
-            for b in 0..<c.depths[s] { out.append("network.\(2 * s).\(b)") }
-        }
-        out.append("norm")
-        return out.filter { source.tensors[$0] != nil }
-    }
+    var blockSites: [String] { source.sites.blockOutputs.filter { source.tensors[$0] != nil } }
 
     /// The `k` most probable classes (ties by index).
     func topClasses(_ k: Int) -> [Int] {

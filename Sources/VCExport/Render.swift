@@ -103,28 +103,8 @@ extension Exporter {
                         fields: fields, layout: l, raw: raw)
     }
 
-    /// What a site is, in words, for subtitles.
-    func describe(_ site: String) -> String {
-        let c = source.model.config
-        if site == "input" { return "normalised input" }
-        if site == "patch_embed" { return "stem output" }
-        if site == "pos_embed" { return "stage 4 + position embedding" }
-        if site == "norm" { return "head LayerNorm, tokens on the grid" }
-        if site.hasSuffix(".decay") { return "decay exp(Δ·A) per state n, mean over channels" }
-        if site.hasSuffix(".dir_share") { return "each scan's share of |y| per token" }
-        if site.hasSuffix(".h_norm_map") { return "‖h_t‖ per scan, on the grid" }
-        let parts = site.split(separator: ".")
-        if parts.count >= 2, parts[0] == "network", let n = Int(parts[1]) {
-            if parts.count == 2 { return n % 2 == 0 ? "stage \(n / 2 + 1) output" : "downsample \(n / 2 + 1)→\(n / 2 + 2)" }
-            if n % 2 == 0, let b = Int(parts[2]) {
-                let s = n / 2
-                let kind = s == 3 && b >= c.firstMamba ? "Mamba layer \(b - c.firstMamba + 1)/\(c.nMamba)" : "block \(b + 1)/\(s == 3 ? c.firstMamba : c.depths[s])"
-                let rest = parts.count > 3 ? " · " + parts[3...].joined(separator: ".") : ""
-                return "stage \(s + 1) \(kind)\(rest)"
-            }
-        }
-        return "activation"
-    }
+    /// What a site is, in words, for subtitles (the engine's site catalogue says).
+    func describe(_ site: String) -> String { source.sites.describe(site) }
 
     /// "scan 1: rows from (0,0)": how each scan starts, from the orders themselves.
     func scanLabels(_ orders: ScanOrders) -> [String] {

@@ -1,8 +1,9 @@
 import VCEngine
 
-/// One selectable step of the network: a stage block, a downsample, the stem or the head.
+/// One selectable step of the network: a stage block, a downsample, the stem or the head (a
+/// block of the engine's `SiteCatalogue`, with the rail group it is shown in).
 public struct RailBlock: Equatable, Sendable {
-    public enum Kind: Sendable, Equatable { case stem, ffn, downsample, mamba, head }
+    public typealias Kind = SiteCatalogue.Block.Kind
     public let kind: Kind
     /// Index of its group in `Rail.groups`.
     public let group: Int
@@ -22,58 +23,44 @@ public struct RailGroup: Equatable, Sendable {
     public let blocks: Range<Int>
 }
 
-/// The rail: the network's blocks in forward order, derived from the configuration alone.
+/// The rail: the network's blocks in forward order (the site catalogue's), grouped into stations.
 ///
 /// Downsamples (`network.1/3/5`) open the stage they lead into; `pos_embed` and the stage outputs
-/// are reachable as sites of the blocks they belong to (see `ActivationStore.blockSites`).
+/// are reachable as sites of the blocks they belong to (see `SiteCatalogue.block(of:)`).
 public struct Rail: Equatable, Sendable {
     public let groups: [RailGroup]
     public let blocks: [RailBlock]
+    /// Every site of this model at this input size.
+    public let sites: SiteCatalogue
     /// The stage-4 token grid (h, w), for (1, L, F) token tensors.
-    public let grid: [Int]
+    public var grid: [Int] { sites.grid }
     /// Classes of the head.
-    public let classes: Int
+    public var classes: Int { sites.config.numClasses }
 
     public init(config c: VCMambaConfig, inputHeight: Int, inputWidth: Int) {
+        let catalogue = SiteCatalogue(config: c, inputHeight: inputHeight, inputWidth: inputWidth)
+        // Stations: the stem, S1…S3 (each with the downsample into it), S4's FFN blocks, its
+        // Mamba layers, the head.
+        func station(_ b: SiteCatalogue.Block) -> (String, String) {
+            switch (b.kind, b.stage) {
+            case (.stem, _): return ("stem", "stem")
+            case (.head, _): return ("head", "head")
+            case (.mamba, _): return ("S4·Mamba×\(c.nMamba)", "S4M")
+            case (_, 3?): return ("S4·FFN", "S4F")
+            case (_, let s): return ("S\((s ?? 0) + 1)", "S\((s ?? 0) + 1)")
+            }
+        }
         var groups: [RailGroup] = [], blocks: [RailBlock] = []
-        func halve(_ n: Int, _ times: Int) -> Int { var n = n; for _ in 0..<times { n = (n + 1) / 2 }; return n }
-        func mapShape(_ ch: Int, _ stride: Int) -> [Int] { [1, ch, halve(inputHeight, stride), halve(inputWidth, stride)] }
-        func group(_ name: String, _ short: String, _ add: () -> Void) {
-            let start = blocks.count
-            add()
-            if blocks.count > start { groups.append(RailGroup(name: name, shortName: short, blocks: start..<blocks.count)) }
-        }
-        let gi = { groups.count }
-        group("stem", "stem") {
-            blocks.append(RailBlock(kind: .stem, group: gi(), site: "patch_embed", label: "stem", expectedShape: mapShape(c.widths[0], 2)))
-        }
-        for s in 0..<4 {
-            let ffnCount = s == 3 ? c.firstMamba : c.depths[s]
-            group(s == 3 ? "S4·FFN" : "S\(s + 1)", s == 3 ? "S4F" : "S\(s + 1)") {
-                if s > 0 {
-                    blocks.append(RailBlock(kind: .downsample, group: gi(), site: "network.\(2 * s - 1)",
-                                            label: "down \(s)→\(s + 1)", expectedShape: mapShape(c.widths[s], s + 2)))
-                }
-                for b in 0..<ffnCount {
-                    blocks.append(RailBlock(kind: .ffn, group: gi(), site: "network.\(2 * s).\(b)",
-                                            label: "FFN \(b + 1)/\(ffnCount)", expectedShape: mapShape(c.widths[s], s + 2)))
-                }
-            }
-        }
-        group("S4·Mamba×\(c.nMamba)", "S4M") {
-            for k in 0..<c.nMamba {
-                blocks.append(RailBlock(kind: .mamba, group: gi(), site: "network.6.\(c.firstMamba + k)",
-                                        label: "Mamba \(k + 1)/\(c.nMamba)", expectedShape: mapShape(c.widths[3], 5)))
-            }
-        }
-        let g = [halve(inputHeight, 5), halve(inputWidth, 5)]
-        group("head", "head") {
-            blocks.append(RailBlock(kind: .head, group: gi(), site: "norm", label: "head", expectedShape: [1, g[0] * g[1], c.widths[3]]))
+        for (i, b) in catalogue.blocks.enumerated() {
+            let (name, short) = station(b)
+            if groups.last?.name != name { groups.append(RailGroup(name: name, shortName: short, blocks: i..<i)) }
+            let g = groups.count - 1
+            groups[g] = RailGroup(name: name, shortName: short, blocks: groups[g].blocks.lowerBound..<(i + 1))
+            blocks.append(RailBlock(kind: b.kind, group: g, site: b.site, label: b.label, expectedShape: b.shape))
         }
         self.groups = groups
         self.blocks = blocks
-        self.grid = g
-        self.classes = c.numClasses
+        self.sites = catalogue
     }
 
     /// The group's block a stage jump lands on: its first stage block (not the downsample), if any.
@@ -82,22 +69,8 @@ public struct Rail: Equatable, Sendable {
         return r.first { blocks[$0].kind != .downsample } ?? r.lowerBound
     }
 
-    /// Which block a recorded site belongs to (its own prefix, or the rules for shared sites).
-    public func block(forSite site: String, stageOutput: Bool = true) -> Int {
-        // Longest matching block site wins (network.1 must not claim network.10…; the dot guards that).
-        var best: Int? = nil
-        for (i, b) in blocks.enumerated() where site == b.site || site.hasPrefix(b.site + ".") {
-            if best == nil || b.site.count > blocks[best!].site.count { best = i }
-        }
-        if let best { return best }
-        if site == "input" { return 0 }
-        if site == "pos_embed" { return blocks.firstIndex { $0.kind == .mamba } ?? blocks.count - 1 }
-        // Stage outputs network.0/2/4/6 equal the stage's last block: list them there.
-        if site.hasPrefix("network."), let s = Int(site.dropFirst("network.".count)), s % 2 == 0 {
-            if let last = blocks.lastIndex(where: { $0.site.hasPrefix("network.\(s).") }) { return last }
-        }
-        return blocks.count - 1   // norm, pool, head, dist_head, logits and anything new: the head
-    }
+    /// Which block a recorded site belongs to.
+    public func block(forSite site: String) -> Int { sites.block(of: site) }
 }
 
 /// "144×14×14" (batch dimension dropped).
