@@ -49,10 +49,12 @@ let package = Package(
         .target(name: "VCTensor", swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCTensor", "VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
         .target(name: "VCRender", dependencies: ["VCTensor"], swiftSettings: numericFlags),
-        .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
-        .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
+        // One recorded forward pass and its Mamba analysis: what the explorer draws and the export writes.
+        .target(name: "VCRecording", dependencies: ["VCEngine", "VCRender", "VCImage"]),
+        .target(name: "VCExport", dependencies: ["VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
+        .target(name: "VCTUI", dependencies: ["VCRecording", "VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
-                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRender", "VCExport", "VCTUI",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRecording", "VCRender", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Where the fixtures, the assets and the built binary are: shared by every test target.
         .target(name: "VCTestSupport", path: "Tests/VCTestSupport"),
@@ -60,11 +62,11 @@ let package = Package(
         .testTarget(name: "VCImageTests", dependencies: ["VCImage", "VCTestSupport"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint", "VCTestSupport"]),
         .testTarget(name: "VCRenderTests", dependencies: ["VCRender", "VCTensor"]),
-        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine", "VCTestSupport"]),
+        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRecording", "VCRender", "VCEngine", "VCTestSupport"]),
         // The real explorer under tmux: slow, so in a target of its own that a quick loop skips
         // (swift test --skip VCScreenTests).
         .testTarget(name: "VCScreenTests", dependencies: ["VCTUI", "VCTestSupport"]),
-        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "VCTestSupport"]),
+        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "VCTestSupport"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes", "VCTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import VCEngine
 import VCImage
+import VCRecording
 import VCRender
 
 /// Where an export's pixels come from and what its sidecars say about them.
@@ -36,73 +37,42 @@ public struct Provenance: Sendable, Equatable {
     }
 }
 
-/// One forward pass, ready to export: the model, every recorded activation, the picture the
-/// network saw, class names and provenance.
-///
-/// The TUI builds one from the tensors it already recorded (`RecordingObserver.tensors` and
-/// `.order` of its forward pass, pattern `*`); the command line calls `run`, which does the
-/// forward pass. Either way the `global` scale is taken over the same set of activations as on
-/// screen.
+/// One recorded forward pass, ready to export: the recording and its Mamba analysis (shared
+/// with the explorer when it exports), class names and provenance. It keeps nothing of its own
+/// beyond what the files say about where the pixels come from.
 public struct ExportSource: Sendable {
-    public let model: VCMambaModel
-    /// Activations by site name (docs/sites.md), as the engine emitted them.
-    public let tensors: [String: Tensor]
-    /// Site names in forward order.
-    public let order: [String]
-    /// The cropped eval image (224×224 for the default size); nil draws the un-normalised input tensor.
-    public let picture: RGBImage?
+    public let analysis: MambaAnalysis
     /// Class names by index; empty for "class N".
     public let labels: [String]
     public let provenance: Provenance
-    /// Every site of the model at this input size (names, blocks, kinds, words).
-    public let sites: SiteCatalogue
 
-    public init(model: VCMambaModel, tensors: [String: Tensor], order: [String], picture: RGBImage?,
-                labels: [String] = [], provenance: Provenance) {
-        self.model = model; self.tensors = tensors; self.order = order.filter { tensors[$0] != nil }
-        self.picture = picture; self.labels = labels; self.provenance = provenance
-        let size = tensors["input"].flatMap { $0.shape.count == 4 ? ($0.shape[2], $0.shape[3]) : nil }
-            ?? picture.map { ($0.height, $0.width) } ?? (model.config.nativeSize, model.config.nativeSize)
-        sites = SiteCatalogue(config: model.config, inputHeight: size.0, inputWidth: size.1)
+    public init(analysis: MambaAnalysis, labels: [String] = [], provenance: Provenance) {
+        self.analysis = analysis; self.labels = labels; self.provenance = provenance
     }
 
-    /// Runs `model` on a normalised (1, 3, H, W) `input`, recording every site (pattern `*`, as the
-    /// explorer does).
-    public static func run(model: VCMambaModel, input: Tensor, picture: RGBImage?, labels: [String] = [],
+    /// Runs `model` on a normalised (1, 3, H, W) `input`, recording every site (as the explorer does).
+    public static func run(model: VCMambaModel, input: Tensor, picture: Picture?, labels: [String] = [],
                            provenance: Provenance) throws -> ExportSource {
-        let recorder = RecordingObserver(SitePattern("*"))
-        _ = try model.forward(input, observer: recorder)
-        return ExportSource(model: model, tensors: recorder.tensors, order: recorder.order, picture: picture,
-                            labels: labels, provenance: provenance)
+        let recording = try Recording.run(model: model, input: input, picture: picture)
+        return ExportSource(analysis: MambaAnalysis(model: model, recording: recording), labels: labels, provenance: provenance)
     }
+
+    public var recording: Recording { analysis.recording }
+    public var model: VCMambaModel { analysis.model }
+    /// Activations by site name (docs/sites.md), as the engine emitted them.
+    public var tensors: [String: Tensor] { recording.tensors }
+    /// Site names in forward order.
+    public var order: [String] { recording.order }
+    /// Every site of the model at this input size (names, blocks, kinds, words).
+    public var catalogue: SiteCatalogue { recording.catalogue }
+    /// The picture the network saw (the cropped image, else the un-normalised input).
+    public var inputPicture: Picture? { recording.picture }
 
     public func label(_ i: Int) -> String { i < labels.count && !labels[i].isEmpty ? labels[i] : "class \(i)" }
 
     /// The input side (H, W) of the forward pass.
-    public var inputSize: (height: Int, width: Int)? {
-        guard let t = tensors["input"], t.shape.count == 4 else { return picture.map { ($0.height, $0.width) } }
-        return (t.shape[2], t.shape[3])
-    }
+    public var inputSize: (height: Int, width: Int)? { recording.inputSize }
 
     /// The stage-4 token grid (h, w).
-    public var grid: (Int, Int)? {
-        if let t = tensors["network.6"] ?? tensors["network.5"], t.shape.count == 4 { return (t.shape[2], t.shape[3]) }
-        return inputSize.map { VCMambaModel.grid(height: $0.height, width: $0.width) }
-    }
-
-    /// The picture the network saw: the cropped image, else the input tensor with the ImageNet
-    /// normalisation undone (v · std + mean, rounded, clamped).
-    public var inputPicture: RGBImage? {
-        if let p = picture { return p }
-        guard let t = tensors["input"], t.shape.count == 4, t.shape[1] == 3 else { return nil }
-        let h = t.shape[2], w = t.shape[3], n = h * w
-        var out = [UInt8](repeating: 0, count: n * 3)
-        for c in 0..<3 {
-            for p in 0..<n {
-                let v = (t.data[c * n + p] * EvalTransform.std[c] + EvalTransform.mean[c]) * 255
-                out[p * 3 + c] = UInt8(min(max(v.rounded(), 0), 255))
-            }
-        }
-        return RGBImage(width: w, height: h, pixels: out)
-    }
+    public var grid: (Int, Int)? { recording.grid }
 }

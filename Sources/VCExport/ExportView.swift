@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 import VCRender
 
 /// One exportable view: what the TUI shows on one screen, drawn from the tensors at their native
@@ -110,7 +111,7 @@ extension Exporter {
                 .flatMap { (try? views(selector: $0, topK: topK)) ?? [] }
         case "stages":
             try noArg()
-            return src.sites.stageOutputs.filter { src.tensors[$0] != nil }.map { .channels(site: $0) }
+            return src.catalogue.stageOutputs.filter { src.tensors[$0] != nil }.map { .channels(site: $0) }
         case "blocks":
             try noArg()
             return blockSites.map { .channels(site: $0) }
@@ -126,7 +127,7 @@ extension Exporter {
             }
             let site = String(a[..<colon])
             guard src.tensors[site] != nil else { throw ExportError("--views: no recorded site \(site) (see docs/sites.md)") }
-            let n = mapsFor(site).channels
+            let n = try siteData(site).maps.channels
             guard c >= 0 && c < n else { throw ExportError("--views: \(site) has channels 0…\(n - 1), not \(c)") }
             return [.channel(site: site, channel: c)]
         case "scans":
@@ -189,12 +190,11 @@ extension Exporter {
     }
 
     /// Block outputs in rail order: stem, per stage the downsample then the blocks, the head norm.
-    var blockSites: [String] { source.sites.blockOutputs.filter { source.tensors[$0] != nil } }
+    var blockSites: [String] { source.catalogue.blockOutputs.filter { source.tensors[$0] != nil } }
 
     /// The `k` most probable classes (ties by index).
     func topClasses(_ k: Int) -> [Int] {
-        guard let l = source.tensors["logits"] else { return [] }
-        return topK(l.data, k).map { $0.index }
+        topK(source.recording.logits, k).map { $0.index }
     }
 }
 

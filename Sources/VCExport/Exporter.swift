@@ -2,6 +2,7 @@ import Foundation
 import VCCheckpoint
 import VCEngine
 import VCImage
+import VCRecording
 import VCRender
 
 /// How views are drawn and what is written beside them. The defaults match the TUI's.
@@ -44,16 +45,12 @@ public struct ExportProgress: Sendable {
 ///     let paths = try exporter.export(view: .channels(site: "network.4.11"), to: "out")      // the TUI's `e`
 ///     let all = try exporter.export(views: exporter.allViews(), to: "out")                  // the TUI's `E`
 ///
-/// Statistics, the global range and Mamba traces are computed once and kept (behind a lock), so
-/// one `Exporter` may be shared between threads; `export(views:)` draws and encodes several views
-/// at once. Each file depends only on its view, so the output is the same whatever the order.
+/// Maps, statistics, the global range and Mamba traces come from the source's recording and its
+/// analysis (computed once there, shared with the explorer), so one `Exporter` may be shared
+/// between threads; `export(views:)` draws and encodes several views at once. Each file depends only on its view, so the output is the same whatever the order.
 public final class Exporter: @unchecked Sendable {
     public let source: ExportSource
     private let lock = NSLock()
-    private var mapsCache: [String: ChannelMaps] = [:]
-    private var statsCache: [String: (channels: [ChannelStats], all: ChannelStats)] = [:]
-    private var globalCache: ChannelStats?
-    private var traceCache: [String: MambaTrace] = [:]
     private var missing: Set<Character> = []
 
     public init(source: ExportSource) { self.source = source }
@@ -235,52 +232,21 @@ public final class Exporter: @unchecked Sendable {
 
     // MARK: Data
 
-    /// The site's values as maps: (1, C, H, W) and (1, L, F) as on screen; (K, h, w) and
-    /// (4, N, h, w) Mamba quantities as K (4·N) maps; anything else as one wrapped map.
-    func mapsFor(_ site: String) -> ChannelMaps {
-        if let m = locked({ mapsCache[site] }) { return m }
-        guard var t = source.tensors[site] else { return ChannelMaps(Tensor(zeros: [1, 0, 0, 0])) }
-        let s = t.shape
-        if s.count == 3 && s[0] != 1 { t = Tensor(shape: [1] + s, data: t.data) }
-        if s.count == 4 && s[0] != 1 { t = Tensor(shape: [1, s[0] * s[1], s[2], s[3]], data: t.data) }
-        let m = ChannelMaps(t, grid: source.grid)
-        locked { mapsCache[site] = m }
-        return m
+    /// The site's maps and statistics, as the recording holds them (the same as on screen).
+    func siteData(_ site: String) throws -> SiteData {
+        guard let d = source.recording.sites[site] else { throw ExportError("site \(site) was not recorded (see docs/sites.md)") }
+        return d
     }
 
-    /// Per-channel statistics and their union, as the TUI computes them.
-    func stats(_ site: String) -> (channels: [ChannelStats], all: ChannelStats) {
-        if let s = locked({ statsCache[site] }) { return s }
-        let ch = mapsFor(site).channelStats()
-        let s = (ch, ChannelStats.merged(ch))
-        locked { statsCache[site] = s }
-        return s
-    }
-
-    /// Over every recorded activation: the `global` scope, the same set as the TUI's.
-    var global: ChannelStats {
-        if let g = locked({ globalCache }) { return g }
-        let g = ChannelStats.merged(source.order.compactMap { name -> ChannelStats? in
-            guard let t = source.tensors[name], t.count > 0 else { return nil }
-            return t.data.withUnsafeBufferPointer { ChannelStats(buffer: $0) }
-        })
-        locked { globalCache = g }
-        return g
-    }
+    /// Over every recorded activation: the `global` scope, the same set as the explorer's.
+    var global: ChannelStats { source.recording.global }
 
     func colormap(_ options: ExportOptions, signed: Bool) -> Colormap {
         options.colormap ?? (signed ? .diverging : .viridis)
     }
 
     func trace(_ layer: String) throws -> MambaTrace {
-        if let t = locked({ traceCache[layer] }) { return t }
-        for s in VCMambaModel.traceSites(layer) where source.tensors[s] == nil {
-            throw ExportError("site \(s) was not recorded; the attention view needs it")
-        }
-        let t: MambaTrace
-        do { t = try source.model.trace(layer: layer, tensors: source.tensors) } catch let e as ModelError { throw ExportError(e.description) }
-        locked { traceCache[layer] = t }
-        return t
+        do { return try source.analysis.trace(layer: layer) } catch let e as MambaJobError { throw ExportError(e.description) }
     }
 
     func tensor(_ site: String, for what: String) throws -> Tensor {

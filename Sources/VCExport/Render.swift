@@ -1,5 +1,6 @@
 import Foundation
 import VCEngine
+import VCRecording
 import VCRender
 
 /// How a figure's colours were scaled, for the colour bar and the sidecar.
@@ -104,7 +105,7 @@ extension Exporter {
     }
 
     /// What a site is, in words, for subtitles (the engine's site catalogue says).
-    func describe(_ site: String) -> String { source.sites.describe(site) }
+    func describe(_ site: String) -> String { source.catalogue.describe(site) }
 
     /// "scan 1: rows from (0,0)": how each scan starts, from the orders themselves.
     func scanLabels(_ orders: ScanOrders) -> [String] {
@@ -125,7 +126,7 @@ extension Exporter {
 
     func renderSheet(_ site: String, _ o: ExportOptions) throws -> Rendered {
         let t = try tensor(site, for: "its channel sheet")
-        let maps = mapsFor(site), st = stats(site)
+        let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
         guard maps.channels > 0, maps.pixelsPerMap > 0 else { throw ExportError("\(site) is empty") }
         // As on screen: decay maps in magma; direction shares are fractions, on a fixed 0…1 scale.
         let cmap = o.colormap ?? (site.hasSuffix(".decay") ? .magma : colormap(o, signed: st.all.isSigned))
@@ -170,7 +171,7 @@ extension Exporter {
 
     func renderChannel(_ site: String, _ c: Int, _ o: ExportOptions) throws -> Rendered {
         let t = try tensor(site, for: "a channel view")
-        let maps = mapsFor(site), st = stats(site)
+        let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
         guard c >= 0 && c < maps.channels else { throw ExportError("\(site) has channels 0…\(maps.channels - 1), not \(c)") }
         let cs = st.channels[c]
         let cmap = colormap(o, signed: st.all.isSigned)
@@ -257,7 +258,7 @@ extension Exporter {
         let t = try tensor(site, for: "the hidden-state view")
         guard t.shape.count == 4, t.shape[0] == 4 else { throw ExportError("\(site) has shape \(t.shape), expected (4, N, h, w)") }
         let n = t.shape[1], h = t.shape[2], w = t.shape[3]
-        let maps = mapsFor(site), st = stats(site)
+        let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
         let cmap = colormap(o, signed: st.all.isSigned)
         let sym = cmap.isDiverging
         let choice = choose(o, block: st.all, symmetric: sym, what: "all \(4 * n) maps", recorded: true)
@@ -362,11 +363,11 @@ extension Exporter {
     // MARK: Class activation map
 
     func renderCAM(_ classIndex: Int, _ o: ExportOptions) throws -> Rendered {
-        let norm = try tensor("norm", for: "the CAM")
+        _ = try tensor("norm", for: "the CAM")
         guard let (h, w) = source.grid else { throw ExportError("the CAM needs the stage-4 grid") }
         let cam: (map: Tensor, bias: Float)
-        do { cam = try source.model.classActivationMap(norm: norm, classIndex: classIndex, height: h, width: w) }
-        catch let e as ModelError { throw ExportError(e.description) }
+        do { cam = try source.analysis.classActivationMap(classIndex: classIndex) }
+        catch let e as MambaJobError { throw ExportError(e.description) }
         guard let pic = source.inputPicture else { throw ExportError("the CAM overlay needs the input picture") }
         let st = cam.map.data.withUnsafeBufferPointer { ChannelStats(buffer: $0) }
         let cmap = o.colormap ?? .diverging          // as on screen: a CAM is a signed share of the logit
@@ -378,14 +379,13 @@ extension Exporter {
         let pw = pic.width, ph = pic.height, gap = TileGrid.gap, lh = TileGrid.labelHeight
         var body = Canvas(width: 3 * pw + 2 * gap, height: lh + ph, background: Style.background)
         body.text("input \(pw)×\(ph)", x: 0, y: 0, color: Style.ink)
-        body.drawPicture(rgb: pic.pixels, width: pw, height: ph, x: 0, y: lh, width: pw, height: ph)
+        body.drawPicture(rgb: pic.rgb, width: pw, height: ph, x: 0, y: lh, width: pw, height: ph)
         body.text("CAM \(h)×\(w)", x: pw + gap, y: 0, color: Style.ink)
         body.drawHeatmap(hm, x: pw + gap, y: lh, width: pw, height: ph, scale: scale, colormap: cmap, nanColor: Style.nan)
         body.text("overlay (55%)", x: 2 * (pw + gap), y: 0, color: Style.ink)
-        body.drawPicture(rgb: pic.pixels, width: pw, height: ph, x: 2 * (pw + gap), y: lh, width: pw, height: ph)
+        body.drawPicture(rgb: pic.rgb, width: pw, height: ph, x: 2 * (pw + gap), y: lh, width: pw, height: ph)
         body.drawHeatmap(hm, x: 2 * (pw + gap), y: lh, width: pw, height: ph, scale: scale, colormap: cmap, nanColor: Style.nan, alpha: Exporter.overlayAlpha)
-        let logits = source.tensors["logits"]?.data ?? []
-        let probs = softmax(logits).map(Float.init)
+        let logits = source.recording.logits, probs = source.recording.probabilities
         let prob = classIndex < probs.count ? probs[classIndex] : .nan
         let rank = topClasses(logits.count).firstIndex(of: classIndex).map { $0 + 1 }
         let logit = classIndex < logits.count ? logits[classIndex] : .nan

@@ -1,8 +1,9 @@
 // VCExport: views of one forward pass as PNG files, for slides, papers and lecture notes.
 //
-//   ExportSource    the model, every recorded activation, the picture, provenance (names, SHA-256)
+//   ExportSource    a recording and its Mamba analysis (VCRecording, shared with the explorer),
+//                   class names, provenance (names, SHA-256)
 //   ExportView      one view: channel sheet, one channel, scans, scan frames, hidden, attention, CAM
-//   Exporter        draws views (VCRender's Canvas, colormaps and scales: the same as the screen)
+//   Exporter        draws views (VCRender's Canvas; VCStyle's colormaps, scales and names, as the screen)
 //                   and writes <image>__<site>__<view>.png with a JSON sidecar (and .npy on request)
 //   ViewSelector    the `--views` vocabulary of `vcview export`
 //   SHA256          FIPS 180-4, for the sidecars' hashes (no CryptoKit on Linux)

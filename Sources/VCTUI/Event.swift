@@ -1,3 +1,4 @@
+import VCRecording
 /// A key as the explorer understands it (the screen layer translates curses codes).
 public enum Key: Equatable, Sendable {
     case char(Character)
@@ -24,7 +25,7 @@ public enum Event: Sendable {
     case tick
     /// The forward pass reached the rail block `site` (fraction of the rail done).
     case forwardProgress(fraction: Double, site: String)
-    case forwardDone(ActivationStore, milliseconds: Double)
+    case forwardDone(Recording, milliseconds: Double)
     case forwardFailed(String)
     /// Time passes while something animates (the scan playing, the tour's autoplay).
     case frame(milliseconds: Double)

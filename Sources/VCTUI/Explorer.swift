@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import VCEngine
+import VCRecording
 
 /// Runs the explorer full-screen until the user quits. Returns the process exit status: 0 on
 /// `q`, 128 + n after signal n (Ctrl-C gives 130, SIGTERM 143). The terminal is restored on
@@ -31,7 +32,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     var dirty = true
     var firstFrame = true
     var pendingKey: (String, UInt64)? = nil   // the key whose effect is being timed
-    var lab: MambaLab? = nil                  // the Mamba computations, once the forward pass is done
+    var lab: MambaAnalysis? = nil             // the Mamba computations, once the forward pass is done
     let computeQueue = DispatchQueue(label: "vcview.mamba", qos: .userInitiated)
     let exportQueue = DispatchQueue(label: "vcview.export", qos: .utility)
     let exports = ExportRunner(session: session)
@@ -43,7 +44,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
             switch e {
             case .forwardDone(let store, let ms):
                 timings.log(String(format: "forward_ms %.1f", ms))
-                if let model = session.model { lab = MambaLab(model: model, store: store) }
+                if let model = session.model { lab = MambaAnalysis(model: model, recording: store) }
             case .computed(let r):
                 timings.log(String(format: "mamba_ms %@ %.2f", r.job.label, r.milliseconds))
             default: break
@@ -60,12 +61,12 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
             }
         }
         // e / E: the export runs in the background and reports one line.
-        if let request = state.exportRequest, let store = state.store {
-            let v = state.currentExportView, options = state.exportOptions
+        if let request = state.exportRequest, state.store != nil {
+            let v = state.currentExportView, options = state.exportOptions, analysis = lab
             state = update(state, .exportStarted)
             exportQueue.async {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let message = exports.run(request, view: v, options: options, store: store)
+                let message = exports.run(request, view: v, options: options, analysis: analysis)
                 timings.log(String(format: "export_ms %.1f", Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6))
                 queue.post(.exportFinished(message))
             }
@@ -136,7 +137,8 @@ func startForward(session: ExplorerSession, rail: Rail, queue: EventQueue, timin
             let logits = try forward(observer)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             let t1 = DispatchTime.now().uptimeNanoseconds
-            let store = ActivationStore(order: observer.recorder.order, tensors: observer.recorder.tensors, rail: rail, logits: logits)
+            let store = Recording(order: observer.recorder.order, tensors: observer.recorder.tensors, catalogue: rail.sites,
+                                  logits: logits, picture: session.info.picture)
             timings.log(String(format: "store_ms %.1f sites %d", Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6, store.order.count))
             timings.log("forward_runs \(ForwardCounter.increment())")
             queue.post(.forwardDone(store, milliseconds: ms))

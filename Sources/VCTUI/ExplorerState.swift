@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 import VCRender
 
 /// The focusable panes; Tab cycles through them.
@@ -23,6 +24,11 @@ public struct MapPoint: Equatable, Sendable {
     public var y: Int
     public var x: Int
     public init(y: Int, x: Int) { self.y = y; self.x = x }
+}
+
+extension MambaLayerData {
+    /// Grid position of token p.
+    func point(_ p: Int) -> MapPoint { MapPoint(y: p / width, x: p % width) }
 }
 
 /// What does not change while exploring: where the activations come from and how to label them.
@@ -62,7 +68,7 @@ public struct ExplorerState: Sendable {
     public let rail: Rail
     public var phase: ForwardPhase = .running(fraction: 0, site: "")
     /// Filled once by the forward pass; read-only afterwards.
-    public var store: ActivationStore? = nil
+    public var store: Recording? = nil
 
     /// Selected rail block.
     public var block: Int

@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 import VCExport
 import VCImage
 import VCRender
@@ -60,12 +61,11 @@ final class ExportRunner: @unchecked Sendable {
     init(session: ExplorerSession) { self.session = session }
 
     /// Exports and returns the one-line message the status line shows.
-    func run(_ request: ExportRequest, view: ExportView?, options: ExportOptions, store: ActivationStore) -> String {
-        guard let model = session.model else { return "export: no model in this session" }
+    func run(_ request: ExportRequest, view: ExportView?, options: ExportOptions, analysis: MambaAnalysis?) -> String {
+        guard let analysis else { return "export: no model in this session" }
         let dir = session.options.exportDirectory
         do {
             if exporter == nil {
-                let pic = session.info.picture.map { RGBImage(width: $0.width, height: $0.height, pixels: $0.rgb) }
                 let provenance: Provenance
                 if let image = session.options.imagePath {
                     provenance = try Provenance.files(image: image, checkpoint: session.options.checkpointPath,
@@ -74,8 +74,7 @@ final class ExportRunner: @unchecked Sendable {
                     provenance = Provenance(imageName: session.info.imageName, model: session.info.modelDescription,
                                             version: session.options.version)
                 }
-                let source = ExportSource(model: model, tensors: store.tensors, order: store.order, picture: pic,
-                                          labels: session.info.labels ?? [], provenance: provenance)
+                let source = ExportSource(analysis: analysis, labels: session.info.labels ?? [], provenance: provenance)
                 exporter = Exporter(source: source)
             }
             let ex = exporter!

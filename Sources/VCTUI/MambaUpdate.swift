@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 
 // The Mamba views' part of `update`: keys, animation frames, computed results, and which
 // derived computations the current screen needs. Pure, like the rest of `update`.

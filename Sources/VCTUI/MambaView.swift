@@ -1,5 +1,6 @@
 import Foundation
 import VCEngine
+import VCRecording
 import VCRender
 
 // The Mamba views (`m`): drawn in the main area, the rail and the left column staying in place.

@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 
 /// One selectable step of the network: a stage block, a downsample, the stem or the head (a
 /// block of the engine's `SiteCatalogue`, with the rail group it is shown in).

@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 import VCRender
 
 /// Options of an explorer run (the command line's flags).
@@ -56,7 +57,7 @@ public struct ExplorerSession: Sendable {
         info = ExplorerInfo(imageName: imageName,
                             modelDescription: modelDescription ?? ExplorerSession.describe(model.config),
                             inputHeight: input.shape[2], inputWidth: input.shape[3],
-                            picture: picture ?? Picture(normalisedInput: input), labels: labels, config: model.config)
+                            picture: picture ?? Recording.picture(ofNormalisedInput: input), labels: labels, config: model.config)
         self.options = options
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import VCEngine
+import VCRecording
 import VCRender
 
 /// The steps of `vcview tour`: from the photo to the prediction, each opening the view that shows it.

@@ -252,14 +252,14 @@ final class ExportTests: XCTestCase {
         let y0 = try XCTUnwrap(layout["panels_y"] as? Int)
         let panels = try XCTUnwrap(layout["panels"] as? [[String: Any]])
         XCTAssertEqual(panels.map { $0["width"] as? Int }, [160, 160, 160])
-        let pic = try XCTUnwrap(TinyRun.source.picture)
+        let pic = try XCTUnwrap(TinyRun.source.inputPicture)
         let cam = try TinyRun.model.classActivationMap(norm: TinyRun.source.tensors["norm"]!, classIndex: cls, height: 5, width: 5).map
         let scale = HeatmapScale(lo: number(w.scale["lo"]), hi: number(w.scale["hi"]))
         XCTAssertEqual(scale.lo, cam.data.min()!)
         XCTAssertEqual(scale.hi, cam.data.max()!)
         let xs = panels.map { $0["x"] as! Int }
         for (x, y) in [(0, 0), (31, 31), (32, 32), (100, 77), (159, 159)] {
-            let p = RGB8(pic[x, y, 0], pic[x, y, 1], pic[x, y, 2])
+            let i = (y * pic.width + x) * 3, p = RGB8(pic.rgb[i], pic.rgb[i + 1], pic.rgb[i + 2])
             XCTAssertEqual(w.pixel(xs[0] + x, y0 + y), p)
             let c = Colormap.viridis.lut[Colormap.index(scale.normalised(cam.data[(y / 32) * 5 + x / 32]))]
             XCTAssertEqual(w.pixel(xs[1] + x, y0 + y), c)
@@ -302,7 +302,7 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(Exporter.sanitise("a b/c__d"), "a-b-c_d")
         XCTAssertEqual(Exporter.sanitise("..hidden"), "hidden")
         let src = TinyRun.source
-        let odd = ExportSource(model: src.model, tensors: src.tensors, order: src.order, picture: src.picture,
+        let odd = ExportSource(analysis: src.analysis,
                                provenance: Provenance(imageName: "my photo (1).JPG", model: "m", version: "v"))
         XCTAssertEqual(Exporter(source: odd).fileNames(.channels(site: "network.4.1")), ["my-photo--1-__network.4.1__channels.png"])
     }

@@ -3,6 +3,8 @@ import XCTest
 import VCCheckpoint
 import VCEngine
 import VCImage
+import VCRecording
+import VCRender
 @testable import VCExport
 
 /// Seeded VCMamba-S (SeededWeights, seed 0): the timing of a full export, on demand.
@@ -24,7 +26,7 @@ final class SeededModelTests: XCTestCase {
         let model = try VCMambaModel(parameters: SeededWeights.parameters(for: .S, seed: 0))
         let (tensor, cropped) = EvalTransform.apply(try ImageDecoder.decode(path: Paths.photo), size: 224)
         let t0 = Date()
-        let source = try ExportSource.run(model: model, input: Tensor(shape: [1, 3, 224, 224], data: tensor), picture: cropped,
+        let source = try ExportSource.run(model: model, input: Tensor(shape: [1, 3, 224, 224], data: tensor), picture: Picture(cropped),
                                           provenance: Provenance(imageName: "chelsea.png", model: "seeded VCMamba-S", version: "test"))
         let ex = Exporter(source: source)
         let views = ex.allViews()

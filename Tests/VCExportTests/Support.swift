@@ -4,6 +4,7 @@ import VCTestSupport
 import VCCheckpoint
 import VCEngine
 import VCImage
+import VCRecording
 import VCRender
 @testable import VCExport
 
@@ -29,7 +30,7 @@ enum TinyRun {
         let (tensor, cropped) = EvalTransform.apply(image, size: 160)
         let provenance = try! Provenance.files(image: Paths.photo, checkpoint: Paths.tinyWeights,
                                               model: "tiny fixture", version: "test")
-        return try! ExportSource.run(model: model, input: Tensor(shape: [1, 3, 160, 160], data: tensor), picture: cropped,
+        return try! ExportSource.run(model: model, input: Tensor(shape: [1, 3, 160, 160], data: tensor), picture: Picture(cropped),
                                      labels: [], provenance: provenance)
     }()
 

@@ -1,4 +1,5 @@
 import VCEngine
+import VCRecording
 import VCRender
 @testable import VCTUI
 
@@ -9,11 +10,11 @@ enum Fixtures {
 
     static let model = try! VCMambaModel(parameters: SeededWeights.parameters(for: config, seed: 1))
 
-    static let store: ActivationStore = {
+    static let store: Recording = {
         let input = SeededWeights.input(seed: 1, height: 224, width: 224)
         let rec = RecordingObserver(SitePattern("*"))
         let logits = try! model.forward(input, observer: rec)
-        return ActivationStore(order: rec.order, tensors: rec.tensors, rail: rail, logits: logits)
+        return Recording(order: rec.order, tensors: rec.tensors, catalogue: rail.sites, logits: logits)
     }()
 
     static let picture: Picture = {
@@ -25,7 +26,7 @@ enum Fixtures {
     static let info = ExplorerInfo(imageName: "test.png", modelDescription: "seeded small", inputHeight: 224, inputWidth: 224,
                                    picture: picture, labels: (0..<10).map { "label\($0)" }, colorDepthLabel: "truecolor", config: config)
 
-    static let lab = MambaLab(model: model, store: store)
+    static let lab = MambaAnalysis(model: model, recording: store)
 
     /// A state before the forward pass ends.
     static func running(_ w: Int = 120, _ h: Int = 40) -> ExplorerState {

@@ -1,5 +1,6 @@
 import XCTest
 import VCEngine
+import VCRecording
 @testable import VCTUI
 
 /// Not a test: writes the frames of a few states as text files into $VCTUI_FRAMES, to look at
@@ -34,7 +35,7 @@ final class FrameDumpTests: XCTestCase {
         let rail448 = Rail(config: Fixtures.config, inputHeight: 448, inputWidth: 448)
         let rec = RecordingObserver(SitePattern("*"))
         let logits = try Fixtures.model.forward(SeededWeights.input(seed: 1, height: 448, width: 448), observer: rec)
-        let store448 = ActivationStore(order: rec.order, tensors: rec.tensors, rail: rail448, logits: logits)
+        let store448 = Recording(order: rec.order, tensors: rec.tensors, catalogue: rail448.sites, logits: logits)
         var big = update(ExplorerState(info: Fixtures.info, rail: rail448, size: Size(width: 120, height: 40)), .forwardDone(store448, milliseconds: 1))
         big = big.pressing(.char("m"), .char("."))
         for p in MambaPanel.allCases {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import XCTest
 import VCEngine
+import VCRecording
 @testable import VCTUI
 
 /// What each Mamba computation costs: attention of one token, the parity residual, an ablation
@@ -32,9 +33,9 @@ final class MambaCostTests: XCTestCase {
         let rec = RecordingObserver(SitePattern("*"))
         var logits: Tensor!
         let forward = ms { logits = try! model.forward(input, observer: rec) }
-        var store: ActivationStore!
-        let storeMs = ms { store = ActivationStore(order: rec.order, tensors: rec.tensors, rail: rail, logits: logits) }
-        let lab = MambaLab(model: model, store: store)
+        var store: Recording!
+        let storeMs = ms { store = Recording(order: rec.order, tensors: rec.tensors, catalogue: rail.sites, logits: logits) }
+        let lab = MambaAnalysis(model: model, recording: store)
         let l = try XCTUnwrap(store.mamba.first)
         var rows: [(String, Double)] = [("forward pass (all sites recorded)", forward), ("activation store", storeMs)]
         func job(_ label: String, _ j: MambaJob) {
@@ -52,7 +53,7 @@ final class MambaCostTests: XCTestCase {
         job("CAM, top class", .cam(classIndex: store.top(1)[0].index))
         // Drawing each view (pure `view`, 120×40), results in the cache.
         let info = ExplorerInfo(imageName: "seeded", modelDescription: name, inputHeight: size, inputWidth: size,
-                                picture: Picture(normalisedInput: input), config: model.config)
+                                picture: Recording.picture(ofNormalisedInput: input), config: model.config)
         var s = update(ExplorerState(info: info, rail: rail, size: Size(width: 120, height: 40)), .forwardDone(store, milliseconds: forward))
         s = s.pressing(.char("m"))
         for p in MambaPanel.allCases {

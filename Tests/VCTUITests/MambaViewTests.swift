@@ -1,6 +1,7 @@
 import XCTest
 import VCTestSupport
 import VCEngine
+import VCRecording
 import VCRender
 @testable import VCTUI
 

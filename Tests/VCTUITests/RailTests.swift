@@ -1,5 +1,6 @@
 import XCTest
 import VCEngine
+import VCRecording
 @testable import VCTUI
 
 final class RailTests: XCTestCase {

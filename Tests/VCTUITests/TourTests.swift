@@ -1,5 +1,6 @@
 import XCTest
 import VCEngine
+import VCRecording
 @testable import VCTUI
 
 /// The tour without a terminal: its steps, keys, autoplay and narration.

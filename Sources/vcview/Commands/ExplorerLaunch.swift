@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import VCRecording
+import VCRender
 import VCTUI
 
 /// What `vcview IMAGE` and `vcview tour` share: load the model and the photo, open the explorer,
@@ -15,7 +17,7 @@ enum ExplorerLaunch {
             let loaded = try LoadedModel.load(weights: weights, ema: ema)
             let path = image ?? LoadedModel.defaultImage(bundled: loaded.bundled)
             let input = try PreparedInput.make(image: path, inputTensor: nil, size: size)
-            let picture = input.cropped.map { Picture(width: $0.width, height: $0.height, rgb: $0.pixels) }
+            let picture = input.cropped.map(Picture.init)
             var options = ExplorerOptions(colors: request, mouse: mouse,
                                           timingsPath: ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"])
             options.imagePath = path

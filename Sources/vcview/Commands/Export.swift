@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VCEngine
 import VCExport
+import VCRecording
 import VCRender
 
 /// `vcview export`: views as PNG files with title, colour bar and JSON sidecar, no terminal needed.
@@ -58,7 +59,7 @@ struct Export: ParsableCommand {
                                                   model: describe(loaded), version: VCViewVersion.string)
             } catch let e as ExportError { throw UserError(e.description) }
             progress.status("forward pass")
-            let source = try ExportSource.run(model: loaded.model, input: input.tensor, picture: input.cropped,
+            let source = try ExportSource.run(model: loaded.model, input: input.tensor, picture: input.cropped.map(Picture.init),
                                               labels: loaded.labels, provenance: provenance)
             let exporter = Exporter(source: source)
             let selected: [ExportView]

@@ -25,8 +25,9 @@ public struct MambaLayerData: Sendable {
 
     public var tokens: Int { height * width }
 
-    /// Reads the layer `name` (`network.6.K.mamba`) from recorded tensors; nil when its sites are missing.
-    public init?(name: String, tensors: [String: Tensor]) {
+    /// Reads the layer `name` (`network.6.K.mamba`) from recorded tensors; nil when its sites are
+    /// missing. `orders` are the run's scan orders (built once per grid).
+    public init?(name: String, tensors: [String: Tensor], orders: ScanOrders) {
         guard let u = tensors["\(name).u"], u.shape.count == 4,
               let b = tensors["\(name).B"], b.shape.count == 4,
               let hn = tensors["\(name).h_norm"], let hm = tensors["\(name).h_norm_map"],
@@ -36,8 +37,9 @@ public struct MambaLayerData: Sendable {
         let h = u.shape[2], w = u.shape[3], n = b.shape[1], l = h * w
         height = h; width = w
         inner = u.shape[1]; state = n
-        guard hn.count == 4 * l, hm.count == 4 * l, dc.count == n * l, ds.count == 4 * l else { return nil }
-        orders = ScanOrders(height: h, width: w)
+        guard hn.count == 4 * l, hm.count == 4 * l, dc.count == n * l, ds.count == 4 * l,
+              orders.height == h, orders.width == w else { return nil }
+        self.orders = orders
         func rows(_ t: Tensor, _ n: Int) -> [[Float]] { (0..<n).map { Array(t.data[($0 * l)..<(($0 + 1) * l)]) } }
         hNorm = rows(hn, 4)
         hNormMap = rows(hm, 4)
@@ -50,19 +52,9 @@ public struct MambaLayerData: Sendable {
         }
     }
 
-    /// Grid position of token p.
-    public func point(_ p: Int) -> MapPoint { MapPoint(y: p / width, x: p % width) }
-
     /// The decay map averaged over state indices too (or one index).
     public func decayMap(stateIndex n: Int?) -> [Float] {
         if let n { return decay[min(max(n, 0), state - 1)] }
         return (0..<tokens).map { p in decay.reduce(0) { $0 + $1[p] } / Float(max(1, state)) }
     }
-}
-
-/// The sites the Mamba views need as raw tensors (the rest of the store keeps only maps):
-/// the trace inputs of every layer, `network.5` (stage 4's input, for the ablations), `norm`
-/// (for the CAM) and `logits`.
-func mambaTensorSites(layer: String) -> [String] {
-    VCMambaModel.traceSites(layer) + ["h_norm", "h_norm_map", "h_norm_n", "decay", "dir_share", "y"].map { "\(layer).\($0)" }
 }

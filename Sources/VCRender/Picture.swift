@@ -1,10 +1,8 @@
-import VCEngine
-import VCRender
+import VCTensor
 
 /// The input picture the network saw (the cropped image), as 8-bit RGB.
 ///
-/// VCImage's `RGBImage` carries the same three fields; the command line passes them through so
-/// this module does not depend on the decoder.
+/// VCImage's `RGBImage` carries the same three fields; the renderer does not depend on the decoder.
 public struct Picture: Equatable, Sendable {
     public let width: Int
     public let height: Int
@@ -16,9 +14,9 @@ public struct Picture: Equatable, Sendable {
         self.width = width; self.height = height; self.rgb = rgb
     }
 
-    /// Undoes the ImageNet normalisation of a (1, 3, H, W) input tensor: v · std + mean, clamped.
-    public init(normalisedInput t: Tensor,
-                mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]) {
+    /// Undoes the normalisation of a (1, 3, H, W) input tensor: v · std + mean, rounded, clamped
+    /// (`Recording.picture(ofNormalisedInput:)` passes the eval transform's mean and std).
+    public init(normalisedInput t: Tensor, mean: [Float], std: [Float]) {
         precondition(t.shape.count == 4 && t.shape[1] == 3, "Picture: expected (1, 3, H, W), got \(t.shape)")
         let h = t.shape[2], w = t.shape[3], n = h * w
         var out = [UInt8](repeating: 0, count: n * 3)
