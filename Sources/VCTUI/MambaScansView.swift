@@ -1,0 +1,53 @@
+import Foundation
+import VCEngine
+import VCRecording
+import VCRender
+
+// The scans view: the four snake scans walking the token grid, step by step.
+
+func drawScans(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
+    let t = s.mamba.step
+    let cmap = s.colormapOverride ?? .viridis
+    let scale = rangeScale(l.hNorm.flatMap { $0 })
+    let cursor = s.mamba.cursor.y * l.width + s.mamba.cursor.x
+    for p in screen.tokenPanels {
+        let d = p.tag
+        f.box(p.rect, title: fitTitle(" scan \(d + 1) · \(scanNames[d]) ", fitTitle(" scan \(d + 1) · \(scanShortNames[d]) ", " scan \(d + 1) ", p), p), fg: Theme.border)
+        for row in 0..<p.rows { for col in 0..<p.cols {
+            let tok = row * l.width + col
+            let step = l.orders.inverse[d][tok]
+            let mark = directionMarks[l.orders.directions[d][step]]
+            let r = p.cell(row: row, col: col)
+            var style: Style = tok == cursor ? .underline : []
+            if step == t {
+                style.insert(.bold)
+                drawTokenCell(&f, r, glyph: mark, fg: .rgb(.black), bg: Theme.accent, style: style.union(.reverse).subtracting(.reverse))
+                // Monochrome keeps the current token visible: reverse video.
+                for x in r.x..<r.maxX { f[x, r.y].style.insert(.bold) }
+            } else if step < t {
+                let c = dataPaint(l.hNorm[d][step], scale, cmap)
+                drawTokenCell(&f, r, glyph: mark, fg: c.fg, bg: c.bg, style: style, level: c.level)
+            } else {
+                drawTokenCell(&f, r, glyph: mark, fg: Theme.dim, style: style)
+            }
+        } }
+    }
+    // One read-out per scan shown: where step t is, the move, ‖h_t‖, when the cursor is read.
+    let shown = screen.tokenPanels.map { $0.tag }
+    for (i, r) in screen.lines.enumerated() {
+        if i < shown.count {
+            let d = shown[i]
+            let tok = l.orders.orders[d][t]
+            var x = f.text(" scan \(d + 1) ", x: r.x, y: r.y, maxWidth: r.w, style: .bold)
+            x = f.text("step \(t + 1) reads \(pt(l.point(tok))) ", x: x, y: r.y, maxWidth: r.maxX - x)
+            x = f.text(String(directionMarks[l.orders.directions[d][t]]) + " " + ScanOrders.directionNames[l.orders.directions[d][t]],
+                       x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.accent)
+            x = f.text(" · ‖h‖ \(num(l.hNorm[d][t]))", x: x, y: r.y, maxWidth: r.maxX - x)
+            f.text(" · cursor \(pt(s.mamba.cursor)) is step \(l.orders.inverse[d][cursor] + 1)", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+        } else {
+            var x = f.text(" visited tokens coloured by ‖h_t‖ ", x: r.x, y: r.y, maxWidth: r.w, fg: Theme.dim)
+            drawColorBar(&f, x: x, y: r.y, width: 24, scale: scale, cmap: cmap, maxX: r.maxX)
+            x = 0
+        }
+    }
+}
