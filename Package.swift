@@ -51,8 +51,10 @@ let package = Package(
         .target(name: "VCRender", dependencies: ["VCTensor"], swiftSettings: numericFlags),
         // One recorded forward pass and its Mamba analysis: what the explorer draws and the export writes.
         .target(name: "VCRecording", dependencies: ["VCEngine", "VCRender", "VCImage"]),
-        .target(name: "VCExport", dependencies: ["VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
-        .target(name: "VCTUI", dependencies: ["VCRecording", "VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
+        // The view rules the explorer and the export share: colormaps, scales, blend, masks, names.
+        .target(name: "VCStyle", dependencies: ["VCEngine", "VCRender"]),
+        .target(name: "VCExport", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
+        .target(name: "VCTUI", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
                           dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRecording", "VCRender", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),

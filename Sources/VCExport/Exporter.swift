@@ -4,10 +4,12 @@ import VCEngine
 import VCImage
 import VCRecording
 import VCRender
+import VCStyle
 
-/// How views are drawn and what is written beside them. The defaults match the TUI's.
+/// How views are drawn and what is written beside them. The defaults are the explorer's.
 public struct ExportOptions: Sendable, Equatable {
-    /// nil = automatic, as on screen: diverging for signed activations, viridis otherwise.
+    /// nil = automatic (VCStyle's `Quantity.colormap`): magma for decay, diverging for signed
+    /// values, viridis otherwise.
     public var colormap: Colormap?
     /// Which values set the colour scale (the TUI's `s` key).
     public var scope: ScaleScope
@@ -130,7 +132,7 @@ public final class Exporter: @unchecked Sendable {
         case .scanFrames:
             guard let (h, w) = source.grid else { return [] }
             let l = h * w
-            return (0..<l).map { fileStem(site: view.site, view: "scan-frame-" + pad($0, l - 1)) + ".png" }
+            return (0..<l).map { fileStem(site: view.site, view: scanFrameName($0, of: l)) + ".png" }
         case .hidden:
             return ["hidden-maps", "hidden-curves", "hidden-states"].map { fileStem(site: view.site, view: $0) + ".png" }
         default:
@@ -166,6 +168,9 @@ public final class Exporter: @unchecked Sendable {
         case .cam(let i): return "cam-class-\(i)"
         }
     }
+
+    /// "scan-frame-07" for step index 6 of 49: the step as people count it (1…L), zero-padded.
+    func scanFrameName(_ t: Int, of l: Int) -> String { "scan-frame-" + pad(ScanNames.step(t), l) }
 
     func pad(_ n: Int, _ maxValue: Int) -> String {
         let s = String(n), width = String(max(maxValue, 0)).count
@@ -232,7 +237,7 @@ public final class Exporter: @unchecked Sendable {
 
     // MARK: Data
 
-    /// The site's maps and statistics, as the recording holds them (the same as on screen).
+    /// The site's maps and statistics, as the recording holds them (the explorer draws the same).
     func siteData(_ site: String) throws -> SiteData {
         guard let d = source.recording.sites[site] else { throw ExportError("site \(site) was not recorded (see docs/sites.md)") }
         return d
@@ -241,9 +246,8 @@ public final class Exporter: @unchecked Sendable {
     /// Over every recorded activation: the `global` scope, the same set as the explorer's.
     var global: ChannelStats { source.recording.global }
 
-    func colormap(_ options: ExportOptions, signed: Bool) -> Colormap {
-        options.colormap ?? (signed ? .diverging : .viridis)
-    }
+    /// What a recorded site holds, for the style rules.
+    func quantity(_ site: String) -> Quantity { .site(source.catalogue.kind(of: site)) }
 
     func trace(_ layer: String) throws -> MambaTrace {
         do { return try source.analysis.trace(layer: layer) } catch let e as MambaJobError { throw ExportError(e.description) }

@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 /// How a figure's colours were scaled, for the colour bar and the sidecar.
 struct ScaleChoice {
@@ -41,31 +42,29 @@ extension Exporter {
 
     // MARK: Shared pieces
 
-    /// The CAM overlay's opacity, 141/256 ≈ 0.55 as on screen.
-    static let overlayAlpha = 141
-
     var imageName: String { source.provenance.imageName }
 
     /// The scale of a whole view (block) or of all activations (global); channel scope gives nil
     /// (each tile its own). `what` names the values of the block scope.
-    func choose(_ o: ExportOptions, block: ChannelStats, symmetric: Bool, what: String, recorded: Bool) -> ScaleChoice {
+    func choose(_ o: ExportOptions, block: ChannelStats, colormap: Colormap, what: String, recorded: Bool) -> ScaleChoice {
+        let symmetric = colormap.isDiverging
         switch o.scope {
         case .channel:
             return ScaleChoice(scope: .channel, scale: nil, symmetric: symmetric, from: "each map's own values", note: nil)
         case .block:
-            return ScaleChoice(scope: .block, scale: HeatmapScale(block, symmetric: symmetric), symmetric: symmetric, from: what, note: nil)
+            return ScaleChoice(scope: .block, scale: ScaleRule.range(block, colormap: colormap), symmetric: symmetric, from: what, note: nil)
         case .global:
             if !recorded {
-                return ScaleChoice(scope: .block, scale: HeatmapScale(block, symmetric: symmetric), symmetric: symmetric, from: what,
+                return ScaleChoice(scope: .block, scale: ScaleRule.range(block, colormap: colormap), symmetric: symmetric, from: what,
                                    note: "global applies to recorded activations; this view is computed, so its own range is used")
             }
-            return ScaleChoice(scope: .global, scale: HeatmapScale(global, symmetric: symmetric), symmetric: symmetric,
+            return ScaleChoice(scope: .global, scale: ScaleRule.range(global, colormap: colormap), symmetric: symmetric,
                                from: "every recorded activation (\(source.order.count) sites)", note: nil)
         }
     }
 
-    func bar(_ cmap: Colormap, _ o: ExportOptions, _ choice: ScaleChoice) -> ColorBarSpec {
-        let name = cmap.rawValue + (o.colormap == nil ? " (auto)" : "")
+    func bar(_ cmap: Colormap, _ quantity: Quantity, _ o: ExportOptions, _ choice: ScaleChoice) -> ColorBarSpec {
+        let name = cmap.rawValue + (o.colormap == nil ? " " + quantity.autoNote(cmap) : "")
         let range = choice.symmetric ? "±max|v|" : "min…max"
         if let s = choice.scale {
             var caption = "\(name) · scale: \(choice.scope.rawValue), \(range) of \(choice.from)"
@@ -106,15 +105,6 @@ extension Exporter {
 
     /// What a site is, in words, for subtitles (the engine's site catalogue says).
     func describe(_ site: String) -> String { source.catalogue.describe(site) }
-
-    /// "scan 1: rows from (0,0)": how each scan starts, from the orders themselves.
-    func scanLabels(_ orders: ScanOrders) -> [String] {
-        (0..<4).map { k in
-            let first = orders.orders[k][0], w = orders.width
-            let kind = k < 2 ? "rows" : "cols"
-            return "scan \(k + 1): \(kind) from (\(first / w),\(first % w))"
-        }
-    }
 
     func modelLine() -> String {
         var s = source.provenance.model

@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // One channel of a site, large, with where its extremes are.
 
@@ -11,10 +12,13 @@ extension Exporter {
         let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
         guard c >= 0 && c < maps.channels else { throw ExportError("\(site) has channels 0…\(maps.channels - 1), not \(c)") }
         let cs = st.channels[c]
-        let cmap = colormap(o, signed: st.all.isSigned)
-        let sym = cmap.isDiverging
-        var choice = choose(o, block: st.all, symmetric: sym, what: "all channels of \(site)", recorded: true)
-        if choice.scale == nil { choice.scale = HeatmapScale(cs, symmetric: sym); choice.from = "channel \(c)" }
+        let quantity = quantity(site)
+        let cmap = quantity.colormap(signed: st.all.isSigned, override: o.colormap)
+        var choice = choose(o, block: st.all, colormap: cmap, what: "all channels of \(site)", recorded: true)
+        if let fixed = ScaleRule.fixedRange(source.catalogue.kind(of: site), scope: o.scope, colormap: cmap) {
+            choice.scale = fixed; choice.from = "shares (fractions of |y|, fixed)"
+        }
+        if choice.scale == nil { choice.scale = ScaleRule.range(cs, colormap: cmap); choice.from = "channel \(c)" }
         let k = max(1, o.upscale ?? max(1, 224 / max(maps.height, maps.width)))
         let hm = maps.heatmap(c)
         var body = Canvas(width: maps.width * k, height: maps.height * k, background: Style.background)
@@ -31,7 +35,7 @@ extension Exporter {
             subtitle: ["\(describe(site)) · channel \(c) of \(maps.channels) · \(maps.height)×\(maps.width) map drawn ×\(k)",
                        "channel: min \(formatValue(cs.min)) at (\(minAt[0]),\(minAt[1])) · max \(formatValue(cs.max)) at (\(maxAt[0]),\(maxAt[1])) · mean \(formatValue(cs.mean)) · std \(formatValue(cs.std))",
                        modelLine()],
-            body: body, bar: bar(cmap, o, choice), legend: nil)
+            body: body, bar: bar(cmap, quantity, o, choice), legend: nil)
         var fields = commonFields(site: site, shape: t.shape, stats: cs, cmap: cmap, o: o, choice: choice, upscale: k)
         fields += [("channel", .int(c)), ("map_size", .ints([maps.height, maps.width])),
                    ("max_at", .ints(maxAt)), ("min_at", .ints(minAt))]

@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The hidden-state views: ‖h_t‖ maps per scan, curves over the steps, per-state maps.
 
@@ -9,18 +10,16 @@ extension Exporter {
     /// Four maps (one per scan direction) of a (4, h, w) tensor, in a row.
     func renderDirectionPanels(site: String, title: String, what: String, values: [Float], h: Int, w: Int,
                                o: ExportOptions, recorded: Bool, fileSite: String, viewName: String, kind: String,
-                               defaultColormap: Colormap? = nil, extraSubtitle: [String], mark: (row: Int, col: Int)?) -> Rendered {
+                               quantity: Quantity, extraSubtitle: [String], mark: (row: Int, col: Int)?) -> Rendered {
         let l = h * w
-        let orders = ScanOrders(height: h, width: w)
         let per = (0..<4).map { d in values[(d * l)..<((d + 1) * l)].withContiguousStorageIfAvailable { ChannelStats(buffer: $0) } ?? ChannelStats(values[(d * l)..<((d + 1) * l)]) }
         let all = ChannelStats.merged(per)
-        let cmap = o.colormap ?? defaultColormap ?? colormap(o, signed: all.isSigned)
-        let sym = cmap.isDiverging
-        let choice = choose(o, block: all, symmetric: sym, what: what, recorded: recorded)
+        let cmap = quantity.colormap(signed: all.isSigned, override: o.colormap)
+        let choice = choose(o, block: all, colormap: cmap, what: what, recorded: recorded)
         let k = max(1, o.upscale ?? max(1, 224 / max(h, w)))
-        let labels = scanLabels(orders)
+        let labels = (0..<4).map(ScanNames.title)
         let tiles: [Tile] = (0..<4).map { d in
-            let scale = choice.scale ?? HeatmapScale(per[d], symmetric: sym)
+            let scale = choice.scale ?? ScaleRule.range(per[d], colormap: cmap)
             return Tile(map: Heatmap(width: w, height: h, values: Array(values[(d * l)..<((d + 1) * l)])),
                         label: choice.scale == nil ? rangeLabel(labels[d], scale) : labels[d], scale: scale,
                         info: [("direction", .int(d + 1)), ("min", .float(per[d].min)), ("max", .float(per[d].max)),
@@ -35,7 +34,7 @@ extension Exporter {
         }
         let fig = Figure(title: title,
                          subtitle: extraSubtitle + ["values: min \(formatValue(all.min)) · max \(formatValue(all.max)) · \(h)×\(w) grid drawn ×\(k) · \(modelLine())"],
-                         body: body, bar: bar(cmap, o, choice), legend: nil)
+                         body: body, bar: bar(cmap, quantity, o, choice), legend: nil)
         var fields = commonFields(site: site, shape: [4, h, w], stats: all, cmap: cmap, o: o, choice: choice, upscale: k)
         if let m = mark {
             fields += [("quantity", .string("implicit attention α; NaN where the scan has not read the token yet")),
@@ -52,7 +51,7 @@ extension Exporter {
         return renderDirectionPanels(
             site: site, title: "\(imageName) · \(layer) · hidden-state magnitude", what: "the four maps",
             values: t.data, h: t.shape[1], w: t.shape[2], o: o, recorded: true, fileSite: layer, viewName: "hidden-maps",
-            kind: "hidden-maps", extraSubtitle: ["‖h_t‖ (L2 over E×N states) after each scan reads a token, drawn at the token"], mark: nil)
+            kind: "hidden-maps", quantity: quantity(site), extraSubtitle: ["‖h_t‖ (L2 over E×N states) after each scan reads a token, drawn at the token"], mark: nil)
     }
 
     func renderHiddenStates(_ layer: String, _ o: ExportOptions) throws -> Rendered {
@@ -61,12 +60,12 @@ extension Exporter {
         guard t.shape.count == 4, t.shape[0] == 4 else { throw ExportError("\(site) has shape \(t.shape), expected (4, N, h, w)") }
         let n = t.shape[1], h = t.shape[2], w = t.shape[3]
         let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
-        let cmap = colormap(o, signed: st.all.isSigned)
-        let sym = cmap.isDiverging
-        let choice = choose(o, block: st.all, symmetric: sym, what: "all \(4 * n) maps", recorded: true)
+        let quantity = quantity(site)
+        let cmap = quantity.colormap(signed: st.all.isSigned, override: o.colormap)
+        let choice = choose(o, block: st.all, colormap: cmap, what: "all \(4 * n) maps", recorded: true)
         let k = max(1, o.upscale ?? max(1, 112 / max(h, w)))
         let tiles: [Tile] = (0..<(4 * n)).map { c in
-            let scale = choice.scale ?? HeatmapScale(st.channels[c], symmetric: sym)
+            let scale = choice.scale ?? ScaleRule.range(st.channels[c], colormap: cmap)
             let label = "\(c / n + 1)·n\(c % n)"
             return Tile(map: maps.heatmap(c), label: choice.scale == nil ? rangeLabel(label, scale) : label, scale: scale,
                         info: [("direction", .int(c / n + 1)), ("state", .int(c % n)), ("min", .float(st.channels[c].min)),
@@ -77,7 +76,7 @@ extension Exporter {
             title: "\(imageName) · \(layer) · hidden state per state index",
             subtitle: ["|h_t[n]| (L2 over E channels) per state n (columns) and scan (rows 1–4), drawn at the token read",
                        "values: min \(formatValue(st.all.min)) · max \(formatValue(st.all.max)) · \(h)×\(w) grid drawn ×\(k) · \(modelLine())"],
-            body: body, bar: bar(cmap, o, choice), legend: nil)
+            body: body, bar: bar(cmap, quantity, o, choice), legend: nil)
         let fields = commonFields(site: site, shape: t.shape, stats: st.all, cmap: cmap, o: o, choice: choice, upscale: k)
         return finish(fig, fileSite: layer, viewName: "hidden-states", kind: "hidden-states", site: site, fields: fields,
                       tiles: tiles, tileRects: rects, raw: (t.shape, t.data))
@@ -113,7 +112,7 @@ extension Exporter {
         for s in ticks {
             let x = px(s)
             body.fill(x: x, y: y0 + ph - 1, width: 1, height: 4, color: Style.ink)
-            let label = String(s)
+            let label = String(ScanNames.step(s))
             body.text(label, x: min(max(x - PixelFont.width(label) / 2, 0), body.width - PixelFont.width(label)), y: y0 + ph + 5, color: Style.ink)
         }
         for d in 0..<4 {
@@ -122,11 +121,10 @@ extension Exporter {
             }
             if l == 1 { body.disc(cx: px(0), cy: py(t.data[d * l]), radius: 2, color: Style.directions[d]) }
         }
-        let orders = source.grid.map { ScanOrders(height: $0.0, width: $0.1) }
-        let labels = orders.map(scanLabels) ?? (1...4).map { "scan \($0)" }
+        let labels = (0..<4).map(ScanNames.title)
         let fig = Figure(
             title: "\(imageName) · \(layer) · hidden-state magnitude over the scan",
-            subtitle: ["‖h_t‖ (L2 over E×N states) after step t of each scan, t = 0…\(l - 1) (x), from 0 to the maximum (y)",
+            subtitle: ["‖h_t‖ (L2 over E×N states) after step t of each scan, t = 1…\(l) (x), from 0 to the maximum (y)",
                        "values: min \(formatValue(st.min)) · max \(formatValue(st.max)) · \(modelLine())"],
             body: body, bar: nil,
             legend: LegendSpec(entries: (0..<4).map { (Style.directions[$0], labels[$0]) },

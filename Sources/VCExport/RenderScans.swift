@@ -2,23 +2,24 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The four scan orders on the stage-4 grid, whole or one frame per step.
 
 extension Exporter {
     func renderScans(_ o: ExportOptions, step: Int?) throws -> Rendered {
         guard let (h, w) = source.grid else { throw ExportError("the scan views need the stage-4 grid") }
-        let orders = ScanOrders(height: h, width: w)
+        let orders = source.recording.scanOrders
         let l = h * w
         let cs = max(4, o.upscale ?? max(12, 224 / max(h, w)))
-        let cmap = o.colormap ?? .viridis
-        let labels = scanLabels(orders)
+        let cmap = Quantity.scanSteps.colormap(signed: false, override: o.colormap)
+        let labels = (0..<4).map(ScanNames.title)
         let lh = TileGrid.labelHeight, gap = TileGrid.gap + 8
         let panelW = w * cs, panelH = h * cs
         let pitch = max(panelW, labels.map { PixelFont.width($0) }.max() ?? 0) + gap
         var body = Canvas(width: 4 * pitch - gap, height: lh + panelH, background: Style.background)
         let lut = cmap.lut
-        let showNumbers = cs >= PixelFont.width(String(l - 1)) + 4 && cs >= PixelFont.glyphHeight + 4
+        let showNumbers = cs >= PixelFont.width(String(ScanNames.step(l - 1))) + 4 && cs >= PixelFont.glyphHeight + 4
         let lineW = max(1, cs / 10)
         var rects: [Figure.Rect] = []
         for d in 0..<4 {
@@ -39,7 +40,7 @@ extension Exporter {
                 for s in 0...last {
                     let p = order[s], i = p / w, j = p % w
                     let under = lut[l == 1 ? 255 : Colormap.index(Float(s) / Float(l - 1))]
-                    body.text(String(s), x: x0 + j * cs + 2, y: y0 + i * cs + 2, color: under.luma > 0.5 ? Style.ink : .white)
+                    body.text(String(ScanNames.step(s)), x: x0 + j * cs + 2, y: y0 + i * cs + 2, color: under.luma > 0.5 ? Style.ink : .white)
                 }
             }
             func centre(_ p: Int) -> (Int, Int) { (x0 + (p % w) * cs + cs / 2, y0 + (p / w) * cs + cs / 2) }
@@ -58,24 +59,24 @@ extension Exporter {
                 body.strokeRect(x: x0 + (p % w) * cs, y: y0 + (p / w) * cs, width: cs, height: cs, color: Style.highlight, thickness: max(2, cs / 10))
             }
         }
-        let title = step.map { "\(imageName) · scan orders · step \($0) of \(l - 1)" } ?? "\(imageName) · scan orders"
+        let title = step.map { "\(imageName) · scan orders · step \(ScanNames.step($0)) of \(l)" } ?? "\(imageName) · scan orders"
         let fig = Figure(
             title: title,
             subtitle: ["the four snake scans of the Mamba layers on the \(h)×\(w) stage-4 grid, coloured by step"
                        + (step == nil ? "; dot: start, arrow: end" : "; red: the token read at this step, grey: not read yet"),
                        "\(l) tokens, p = i·\(w)+j · each cell \(cs)×\(cs) px · \(modelLine())"],
             body: body,
-            bar: ColorBarSpec(colormap: cmap, lo: 0, hi: Float(max(l - 1, 1)), caption: "\(cmap.rawValue) · colour = scan step",
-                              endLabels: ("step 0", "step \(l - 1)"), markZero: false),
+            bar: ColorBarSpec(colormap: cmap, lo: 1, hi: Float(max(l, 2)), caption: "\(cmap.rawValue) · colour = scan step",
+                              endLabels: ("step 1", "step \(l)"), markZero: false),
             legend: nil)
         var fields: [(String, JSONValue)] = [
             ("shape", .ints([4, l])), ("grid", .ints([h, w])), ("colormap", .string(cmap.rawValue)),
-            ("scale", .object([("scope", .string("steps")), ("lo", .int(0)), ("hi", .int(l - 1))])),
+            ("scale", .object([("scope", .string("steps")), ("lo", .int(1)), ("hi", .int(l))])),
             ("cell", .int(cs)), ("orders", .array(orders.orders.map { .ints($0) })),
         ]
-        if let t = step { fields.append(("step", .int(t))); fields.append(("tokens", .ints((0..<4).map { orders.orders[$0][t] }))) }
+        if let t = step { fields.append(("step", .int(ScanNames.step(t)))); fields.append(("tokens", .ints((0..<4).map { orders.orders[$0][t] }))) }
         let raw: (shape: [Int], values: [Float])? = step == nil ? ([4, l], orders.orders.flatMap { $0.map(Float.init) }) : nil
-        return finish(fig, fileSite: "network.6", viewName: step.map { "scan-frame-" + pad($0, l - 1) } ?? "scans",
+        return finish(fig, fileSite: "network.6", viewName: step.map { scanFrameName($0, of: l) } ?? "scans",
                       kind: step == nil ? "scans" : "scan-frame", site: "network.6", fields: fields,
                       extraLayout: { b in [("panels", .array(rects.map { Figure.Rect(x: b.x + $0.x, y: b.y + $0.y, width: $0.width, height: $0.height).json }))] },
                       raw: raw)

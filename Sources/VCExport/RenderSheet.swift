@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // A site's channels as a contact sheet.
 
@@ -10,23 +11,22 @@ extension Exporter {
         let t = try tensor(site, for: "its channel sheet")
         let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
         guard maps.channels > 0, maps.pixelsPerMap > 0 else { throw ExportError("\(site) is empty") }
-        // As on screen: decay maps in magma; direction shares are fractions, on a fixed 0…1 scale.
-        let cmap = o.colormap ?? (site.hasSuffix(".decay") ? .magma : colormap(o, signed: st.all.isSigned))
-        let sym = cmap.isDiverging
-        var choice = choose(o, block: st.all, symmetric: sym, what: "all channels of \(site)", recorded: true)
-        if site.hasSuffix(".dir_share") && o.scope == .block && !sym {
-            choice.scale = HeatmapScale(lo: 0, hi: 1); choice.from = "shares (fractions of |y|, fixed)"
+        let quantity = quantity(site), kind = source.catalogue.kind(of: site)
+        let cmap = quantity.colormap(signed: st.all.isSigned, override: o.colormap)
+        var choice = choose(o, block: st.all, colormap: cmap, what: "all channels of \(site)", recorded: true)
+        if let fixed = ScaleRule.fixedRange(kind, scope: o.scope, colormap: cmap) {
+            choice.scale = fixed; choice.from = "shares (fractions of |y|, fixed)"
         }
         let order = o.sort.order(st.channels)
         let k = max(1, o.upscale ?? max(1, 112 / max(maps.height, maps.width)))
         let name: (Int) -> String = { c in
-            if site.hasSuffix(".decay") { return "n=\(c)" }
-            if site.hasSuffix(".dir_share") { return "scan \(c + 1)" }
+            if kind == .decay { return "n=\(c)" }
+            if kind == .directionShare { return "scan \(c + 1)" }
             return "\(c)"
         }
         let tiles: [Tile] = order.map { c in
             let cs = st.channels[c]
-            let scale = choice.scale ?? HeatmapScale(cs, symmetric: sym)
+            let scale = choice.scale ?? ScaleRule.range(cs, colormap: cmap)
             return Tile(map: maps.heatmap(c), label: choice.scale == nil ? rangeLabel(name(c), scale) : name(c), scale: scale,
                         info: [("channel", .int(c)), ("min", .float(cs.min)), ("max", .float(cs.max)),
                                ("lo", .float(scale.lo)), ("hi", .float(scale.hi))])
@@ -42,7 +42,7 @@ extension Exporter {
             title: "\(imageName) · \(site)",
             subtitle: ["\(describe(site)) · \(shapeText(t.shape)) · \(layoutText), sorted by \(o.sort.rawValue), drawn ×\(k)",
                        "values: min \(formatValue(st.all.min)) · max \(formatValue(st.all.max)) · mean \(formatValue(st.all.mean)) · \(modelLine())"],
-            body: body, bar: bar(cmap, o, choice), legend: nil)
+            body: body, bar: bar(cmap, quantity, o, choice), legend: nil)
         var fields = commonFields(site: site, shape: t.shape, stats: st.all, cmap: cmap, o: o, choice: choice, upscale: k)
         fields += [("sort", .string(o.sort.rawValue)), ("order", .ints(order))]
         return finish(fig, fileSite: site, viewName: "channels", kind: "channels", site: site, fields: fields,

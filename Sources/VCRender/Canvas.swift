@@ -159,7 +159,8 @@ public struct Canvas: Equatable, Sendable {
         }
     }
 
-    @inline(__always) static func mix(_ top: UInt8, _ under: UInt8, _ a: Int) -> UInt8 {
+    /// `top` over `under` with opacity a/256: (top·a + under·(256 − a) + 128) / 256.
+    @inline(__always) public static func mix(_ top: UInt8, _ under: UInt8, _ a: Int) -> UInt8 {
         UInt8((Int(top) * a + Int(under) * (256 - a) + 128) >> 8)
     }
 

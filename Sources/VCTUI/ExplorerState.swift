@@ -1,6 +1,7 @@
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 /// The focusable panes; Tab cycles through them.
 public enum Pane: CaseIterable, Sendable {
@@ -139,16 +140,19 @@ public struct ExplorerState: Sendable {
 
     public var isForwardDone: Bool { if case .done = phase { return true } else { return false } }
 
-    /// The colormap in use for the current site.
+    /// What the current site holds (the engine's catalogue), for the style rules.
+    public var siteQuantity: Quantity { .site(rail.sites.kind(of: siteName)) }
+
+    /// The colormap in use for the current site (VCStyle: the override, else by the site's kind
+    /// and sign).
     public var colormap: Colormap {
-        if let c = colormapOverride { return c }
-        return (site?.stats.isSigned ?? false) ? .diverging : .viridis
+        siteQuantity.colormap(signed: site?.stats.isSigned ?? false, override: colormapOverride)
     }
 
     /// The scale for channel `c` of the current site.
     public func scale(channel c: Int) -> HeatmapScale? {
         guard let s = site, let store else { return nil }
-        let stats = scope.stats(channel: s.channelStats[min(c, s.channelStats.count - 1)], block: s.stats, global: store.global)
-        return HeatmapScale(stats, symmetric: colormap.isDiverging)
+        return ScaleRule.scale(kind: rail.sites.kind(of: siteName), scope: scope, colormap: colormap,
+                               channel: s.channelStats[min(c, s.channelStats.count - 1)], block: s.stats, global: store.global)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The attention view: implicit attention α of the cursor token, and the parity residual.
 
@@ -9,13 +10,15 @@ func drawAttention(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ 
     guard let layer = s.mambaLayerIndex else { return }
     let c = s.mamba.cursor
     let job = MambaJob.attention(layer: layer, row: c.y, col: c.x, channel: s.mamba.channel)
-    let cmap = s.colormapOverride ?? .diverging
     let cursor = c.y * l.width + c.x
     let n = l.tokens
     let map: [Float]? = { if case .attention(let t)? = s.cache.output(job) { return t.data } else { return nil } }()
+    // Tokens a scan reads after the cursor token get no weight: NaN, drawn empty.
+    let masked = map.map { AttentionMask.masked($0, orders: l.orders, token: cursor) }
     let sum: [Float]? = map.map { m in (0..<n).map { p in (0..<4).reduce(Float(0)) { $0 + m[$1 * n + p] } } }
-    let dirScale = map.map { rangeScale($0, symmetric: true) }
-    let sumScale = sum.map { rangeScale($0, symmetric: true) }
+    let style = s.attentionStyle(masked: masked), cmap = style.colormap
+    let dirScale = map.map { _ in style.scale }
+    let sumScale = sum.map { ScaleRule.range(of: $0, colormap: cmap) }
     for p in screen.tokenPanels {
         let values: [Float?]
         let scale: HeatmapScale
@@ -23,9 +26,8 @@ func drawAttention(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ 
             values = sum.map { $0.map { Optional($0) } } ?? Array(repeating: nil, count: n)
             scale = sumScale ?? HeatmapScale(lo: -1, hi: 1)
         } else {
-            let d = p.tag, tc = l.orders.inverse[d][cursor]
-            // Tokens read after the cursor token get no weight: drawn empty.
-            values = (0..<n).map { q in map.flatMap { l.orders.inverse[d][q] <= tc ? $0[d * n + q] : nil } }
+            let d = p.tag
+            values = (0..<n).map { q in masked.map { $0[d * n + q] } }
             scale = dirScale ?? HeatmapScale(lo: -1, hi: 1)
         }
         let title = p.tag == TokenPanel.sum ? fitTitle(" Σ 4 scans ", " Σ ", p) : fitTitle(" α scan \(p.tag + 1) ", " α \(p.tag + 1) ", p)

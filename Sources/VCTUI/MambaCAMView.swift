@@ -2,16 +2,16 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The CAM view: the exact class activation map over the picture, and its check.
 
 func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
     guard let cls = s.camClass, let store = s.store else { return }
     let job = MambaJob.cam(classIndex: cls)
-    let cmap = s.colormapOverride ?? .diverging
     var camMap: [Float]? = nil, bias: Float = 0
     if case .cam(let m, let b)? = s.cache.output(job) { camMap = m.data; bias = b }
-    let scale = camMap.map { rangeScale($0, symmetric: cmap.isDiverging) } ?? HeatmapScale(lo: -1, hi: 1)
+    let style = s.camStyle(camMap), cmap = style.colormap, scale = style.scale
     // The picture, the map blended over it (each token covers its patch of the picture).
     if let pr = screen.pictures.first {
         f.box(pr, title: " CAM · \(s.info.label(cls)) ".clipped(pr.w - 2), fg: Theme.accent, titleStyle: .bold)
@@ -22,9 +22,7 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
             let hm = camMap.map { Heatmap(width: l.width, height: l.height, values: $0).resampled(width: pw, height: ph) }
             func blend(_ i: Int) -> RGB8 {
                 guard let hm else { return px[i] }
-                let c = cmap.color(scale.normalised(hm.values[i])), a = 0.55, p = px[i]
-                func mix(_ u: UInt8, _ v: UInt8) -> UInt8 { UInt8((Double(u) * (1 - a) + Double(v) * a).rounded()) }
-                return RGB8(mix(p.r, c.r), mix(p.g, c.g), mix(p.b, c.b))
+                return Overlay.blend(cmap.color(scale.normalised(hm.values[i])), over: px[i])
             }
             for row in 0..<min(inner.h, (ph + 1) / 2) {
                 for x in 0..<min(inner.w, pw) {

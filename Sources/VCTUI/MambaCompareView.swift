@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The ablation comparison: predictions before and after, in a box or on one line.
 

@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The explain box: what each Mamba view shows, its formula and the official code's quirks.
 

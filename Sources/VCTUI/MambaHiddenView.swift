@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The hidden-state view: ‖h_t‖ along the scans, on the grid and per state index; the decay.
 
@@ -9,10 +10,8 @@ let sparkChars: [Unicode.Scalar] = ["▁", "▂", "▃", "▄", "▅", "▆", "�
 
 func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
     let t = s.mamba.step
-    let cmap = s.colormapOverride ?? .viridis
-    let all = l.hNorm.flatMap { $0 }
-    let hi = max(all.max() ?? 1, 1e-12)
-    let scale = rangeScale(all)
+    let style = s.hiddenNormStyle(l), cmap = style.colormap, scale = style.scale
+    let hi = max(l.hNorm.flatMap { $0 }.max() ?? 1, 1e-12)
     let shown = screen.tokenPanels.filter { $0.tag >= 0 }.map { $0.tag }
     // ‖h_t‖ along each scan: a sparkline with the current step marked.
     for (i, r) in screen.lines.enumerated() where i < shown.count {
@@ -27,7 +26,7 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
             f[x + c, r.y] = Cell(ch, fg: here ? Theme.accent : (span.lowerBound <= t ? Theme.bar : Theme.dim), style: here ? [.bold, .reverse] : [])
         }
         x += width
-        f.text(" \(num(l.hNorm[d][t])) at step \(t + 1) (max \(num(l.hNorm[d].max() ?? 0)))", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+        f.text(" \(num(l.hNorm[d][t])) at step \(ScanNames.step(t)) (max \(num(l.hNorm[d].max() ?? 0)))", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
     }
     // ‖h‖ on the grid, revealed as the scans read the tokens; then the decay map.
     let decay = l.decayMap(stateIndex: s.mamba.stateIndex)
@@ -39,7 +38,8 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
             drawValuePanel(&f, p, title: fitTitle(" ‖h‖ scan \(d + 1) ", " ‖h‖ \(d + 1) ", p), values: values, scale: scale, cmap: cmap) { $0 == now ? "◆" : " " }
         } else {
             let title = s.mamba.stateIndex.map { fitTitle(" decay exp(Δ·A) n=\($0) ", " decay n=\($0) ", p) } ?? fitTitle(" decay exp(Δ·A) ", " decay ", p)
-            drawValuePanel(&f, p, title: title, values: decay, scale: rangeScale(decay), cmap: s.colormapOverride ?? .magma) { _ in " " }
+            let ds = s.decayStyle(decay)
+            drawValuePanel(&f, p, title: title, values: decay, scale: ds.scale, cmap: ds.colormap) { _ in " " }
         }
     }
     // The 16 per-state maps of one scan.
@@ -50,7 +50,7 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         x = f.text(s.mamba.stateIndex.map { "of n=\($0)" } ?? "mean over n", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
         f.text(" (n: pick n) \(num(decay.min() ?? 0))…\(num(decay.max() ?? 0))", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
         let perN = l.hNormN[d]
-        let nScale = rangeScale(perN.flatMap { $0 })
+        let nScale = ScaleRule.range(of: perN.flatMap { $0 }, colormap: cmap)
         for (n, pr) in screen.pictures.enumerated() where n < perN.count {
             let values = (0..<l.tokens).map { l.orders.inverse[d][$0] <= t ? perN[n][$0] : Float.nan }
             let hm = Heatmap(width: l.width, height: l.height, values: values).resampled(width: screen.pictureSize.w, height: screen.pictureSize.h)

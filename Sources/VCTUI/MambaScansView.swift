@@ -2,17 +2,17 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The scans view: the four snake scans walking the token grid, step by step.
 
 func drawScans(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
     let t = s.mamba.step
-    let cmap = s.colormapOverride ?? .viridis
-    let scale = rangeScale(l.hNorm.flatMap { $0 })
+    let style = s.hiddenNormStyle(l), cmap = style.colormap, scale = style.scale
     let cursor = s.mamba.cursor.y * l.width + s.mamba.cursor.x
     for p in screen.tokenPanels {
         let d = p.tag
-        f.box(p.rect, title: fitTitle(" scan \(d + 1) · \(scanNames[d]) ", fitTitle(" scan \(d + 1) · \(scanShortNames[d]) ", " scan \(d + 1) ", p), p), fg: Theme.border)
+        f.box(p.rect, title: fitTitle(" \(ScanNames.title(d)) ", fitTitle(" \(ScanNames.shortTitle(d)) ", " scan \(d + 1) ", p), p), fg: Theme.border)
         for row in 0..<p.rows { for col in 0..<p.cols {
             let tok = row * l.width + col
             let step = l.orders.inverse[d][tok]
@@ -39,11 +39,11 @@ func drawScans(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scre
             let d = shown[i]
             let tok = l.orders.orders[d][t]
             var x = f.text(" scan \(d + 1) ", x: r.x, y: r.y, maxWidth: r.w, style: .bold)
-            x = f.text("step \(t + 1) reads \(pt(l.point(tok))) ", x: x, y: r.y, maxWidth: r.maxX - x)
+            x = f.text("step \(ScanNames.step(t)) reads \(pt(l.point(tok))) ", x: x, y: r.y, maxWidth: r.maxX - x)
             x = f.text(String(directionMarks[l.orders.directions[d][t]]) + " " + ScanOrders.directionNames[l.orders.directions[d][t]],
                        x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.accent)
             x = f.text(" · ‖h‖ \(num(l.hNorm[d][t]))", x: x, y: r.y, maxWidth: r.maxX - x)
-            f.text(" · cursor \(pt(s.mamba.cursor)) is step \(l.orders.inverse[d][cursor] + 1)", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+            f.text(" · cursor \(pt(s.mamba.cursor)) is step \(ScanNames.step(l.orders.inverse[d][cursor]))", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
         } else {
             var x = f.text(" visited tokens coloured by ‖h_t‖ ", x: r.x, y: r.y, maxWidth: r.w, fg: Theme.dim)
             drawColorBar(&f, x: x, y: r.y, width: 24, scale: scale, cmap: cmap, maxX: r.maxX)

@@ -2,12 +2,12 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The shares view: each scan's share of the summed output per token.
 
 func drawShares(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
-    let cmap = s.colormapOverride ?? .viridis
-    let scale = HeatmapScale(lo: 0, hi: 1)
+    let style = s.sharesStyle(l), cmap = style.colormap, scale = style.scale
     let dominant: [Int] = (0..<l.tokens).map { p in (0..<4).max { l.dirShare[$0][p] < l.dirShare[$1][p] } ?? 0 }
     for p in screen.tokenPanels {
         if p.tag >= 0 {
@@ -26,7 +26,7 @@ func drawShares(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         let mean = l.dirShare[d].reduce(0, +) / Float(max(1, l.tokens))
         let wins = dominant.filter { $0 == d }.count
         var x = f.text(" scan \(d + 1) ", x: r.x, y: r.y, maxWidth: r.w, style: .bold)
-        x = f.text(scanNames[d].fitted(22), x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+        x = f.text(ScanNames.names[d].fitted(22), x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
         x = f.text(bar(Double(mean) * 2, width: 16), x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.bar)
         f.text(String(format: " mean share %4.1f%% · dominant on %d/%d tokens", Double(mean * 100), wins, l.tokens), x: x, y: r.y, maxWidth: r.maxX - x)
     }

@@ -28,11 +28,6 @@ public enum MambaPanel: String, CaseIterable, Sendable {
     var previous: MambaPanel { let a = MambaPanel.allCases; return a[(a.firstIndex(of: self)! + a.count - 1) % a.count] }
 }
 
-/// The official names of the four scans (PlainMamba2D's `get_permute_order`).
-let scanNames = ["row snake", "row snake reversed", "column snake", "column snake reversed"]
-/// The same, in a few columns: which way the snake advances.
-let scanShortNames = ["rows ↓", "rows ↑", "columns →", "columns ←"]
-
 /// What the Mamba views show; kept while moving between layers (the ablation is model-wide).
 public struct MambaViewState: Sendable, Equatable {
     public var panel: MambaPanel = .scans

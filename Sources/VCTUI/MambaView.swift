@@ -2,6 +2,7 @@ import Foundation
 import VCEngine
 import VCRecording
 import VCRender
+import VCStyle
 
 // The Mamba views (`m`): drawn in the main area, the rail and the left column staying in place.
 
@@ -39,7 +40,7 @@ func drawMambaHeader(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     if let l = s.mambaLayer {
         shape = " · \(l.height)×\(l.width) tokens, E \(l.inner), N \(l.state)"
         if s.mamba.panel == .scans || s.mamba.panel == .hidden {
-            status = [(" · step ", Theme.dim, []), ("\(s.mamba.step + 1)/\(l.tokens)", Theme.accent, .bold),
+            status = [(" · step ", Theme.dim, []), ("\(ScanNames.step(s.mamba.step))/\(l.tokens)", Theme.accent, .bold),
                       (s.mamba.playing ? " ▶ playing" : " ⏸ paused", .default, s.mamba.playing ? .bold : []),
                       (" \(num(Float(s.mamba.stepsPerSecond)))/s", Theme.dim, [])]
         } else {
@@ -108,15 +109,6 @@ func drawValuePanel(_ f: inout Frame, _ p: TokenPanel, title: String, values: [F
             drawTokenCell(&f, r, glyph: glyph(t) == " " ? "·" : glyph(t), fg: Theme.dim)
         }
     } }
-}
-
-/// Values in [0, 1] or any range: lo…hi of the finite ones (never empty).
-func rangeScale(_ values: [Float], symmetric: Bool = false) -> HeatmapScale {
-    var lo = Float.infinity, hi = -Float.infinity
-    for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
-    if lo > hi { return HeatmapScale(lo: 0, hi: 1) }
-    if symmetric { let m = max(abs(lo), abs(hi)); return HeatmapScale(lo: m > 0 ? -m : -1, hi: m > 0 ? m : 1) }
-    return hi > lo ? HeatmapScale(lo: lo, hi: hi) : HeatmapScale(lo: lo - 1, hi: hi + 1)
 }
 
 /// A colour bar with its two ends, on one line.

@@ -1,4 +1,5 @@
 import VCRender
+import VCStyle
 
 /// Monochrome intensity of a LUT index: the index itself for sequential maps, the distance
 /// from the centre (|value| relative to the scale) for the diverging one.
@@ -82,7 +83,7 @@ func drawLegend(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     guard r.h >= 1, let scale = s.scale(channel: s.channel) else { return }
     let cmap = s.colormap
     let lo = num(scale.lo), hi = num(scale.hi)
-    let cmapText = cmap.rawValue + (s.colormapOverride == nil ? (cmap.isDiverging ? " (auto: signed)" : " (auto)") : "")
+    let cmapText = cmap.rawValue + (s.colormapOverride == nil ? " " + s.siteQuantity.autoNote(cmap) : "")
     let scopeText = "scale: " + (s.scope == .channel ? "channel \(s.channel)" : s.scope.rawValue)
     let long = "\(cmapText) · \(scopeText)", short = "\(cmap.rawValue) · \(s.scope.rawValue)"
     let numbers = lo.width + hi.width + 6

@@ -222,12 +222,15 @@ final class ExportTests: XCTestCase {
                                Colormap.viridis.lut[Colormap.index(Float(t) / 24)], "scan \(d + 1) step \(t)")
             }
         }
-        // Scan frames: one per step, the current token boxed in red.
+        // Scan frames: one per step, the current token boxed in red; steps count 1…L in the file
+        // name, the title and the sidecar, as on screen (frames[7] is step index 7, step 8).
         let frames = try ex.export(view: .scanFrames, to: dir).filter { $0.hasSuffix(".png") }
         XCTAssertEqual(frames.count, 25)
-        XCTAssertTrue(frames[7].hasSuffix("chelsea__network.6__scan-frame-07.png"))
+        XCTAssertTrue(frames[0].hasSuffix("chelsea__network.6__scan-frame-01.png"))
+        XCTAssertTrue(frames[24].hasSuffix("chelsea__network.6__scan-frame-25.png"))
+        XCTAssertTrue(frames[7].hasSuffix("chelsea__network.6__scan-frame-08.png"))
         let f = try Written(frames[7])
-        XCTAssertEqual(f.sidecar["step"] as? Int, 7)
+        XCTAssertEqual(f.sidecar["step"] as? Int, 8)
         let fp = try XCTUnwrap((f.sidecar["layout"] as? [String: Any])?["panels"] as? [[String: Any]])
         for d in 0..<4 {
             let r = try Written.rect(fp[d]), p = orders.orders[d][7], q = orders.orders[d][8]
