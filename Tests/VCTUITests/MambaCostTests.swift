@@ -6,8 +6,10 @@ import VCRecording
 @testable import VCTUI
 
 /// What each Mamba computation costs: attention of one token, the parity residual, an ablation
-/// (stage 4 and the head), the CAM, and drawing each view. Prints a table; runs on the seeded
-/// small model always, and on a seeded published variant when VCTUI_COST_VARIANT=S|M|B is set.
+/// (stage 4 and the head), the CAM, and drawing each view. Prints a table, and checks what each
+/// computation produced (shapes, the parity residual, the CAM's exactness, that an ablation
+/// changes the logits, that each view draws); runs on the seeded small model always, and on a
+/// seeded published variant when VCTUI_COST_VARIANT=S|M|B is set.
 final class MambaCostTests: XCTestCase {
     func testCostsOnTheSmallModel() throws { try measureCosts(config: Fixtures.config, name: "seeded small (depths 1-1-2-3, widths 8-32)") }
 
@@ -38,19 +40,40 @@ final class MambaCostTests: XCTestCase {
         let lab = MambaAnalysis(model: model, recording: store)
         let l = try XCTUnwrap(store.mamba.first)
         var rows: [(String, Double)] = [("forward pass (all sites recorded)", forward), ("activation store", storeMs)]
-        func job(_ label: String, _ j: MambaJob) {
+        @discardableResult
+        func job(_ label: String, _ j: MambaJob) -> MambaOutput? {
             let r = lab.run(j)
-            if case .failure(let e) = r.output { XCTFail("\(label): \(e)") }
             rows.append((label, r.milliseconds))
+            switch r.output {
+            case .success(let o): return o
+            case .failure(let e): XCTFail("\(label): \(e)"); return nil
+            }
         }
-        job("attention map, token at the centre (mean over E)", .attention(layer: 0, row: l.height / 2, col: l.width / 2, channel: nil))
-        job("attention map, last token (mean over E)", .attention(layer: 0, row: l.height - 1, col: l.width - 1, channel: nil))
-        job("attention map, one channel", .attention(layer: 0, row: l.height / 2, col: l.width / 2, channel: 0))
-        job("parity residual: y rebuilt from α, 4 scans", .residual(layer: 0))
-        job("ablation: scan 1 off (stage 4 + head)", .ablation(MambaAblation(enabledDirections: [false, true, true, true])))
-        job("ablation: raster scan (stage 4 + head)", .ablation(MambaAblation(rasterScan: true)))
-        job("ablation: direction_Bs = 0 (stage 4 + head)", .ablation(MambaAblation(zeroDirectionBs: true)))
-        job("CAM, top class", .cam(classIndex: store.top(1)[0].index))
+        func logitsOf(_ o: MambaOutput?) -> [Float] { if case .logits(let v)? = o { return v }; XCTFail("logits"); return [] }
+        for (label, row, col, ch) in [("attention map, token at the centre (mean over E)", l.height / 2, l.width / 2, nil as Int?),
+                                      ("attention map, last token (mean over E)", l.height - 1, l.width - 1, nil),
+                                      ("attention map, one channel", l.height / 2, l.width / 2, 0 as Int?)] {
+            guard case .attention(let a)? = job(label, .attention(layer: 0, row: row, col: col, channel: ch)) else { XCTFail(label); continue }
+            XCTAssertEqual(a.shape, [4, l.height, l.width], label)
+            XCTAssertGreaterThan(a.maxAbs, 0, label)
+        }
+        if case .residual(let errs)? = job("parity residual: y rebuilt from α, 4 scans", .residual(layer: 0)) {
+            XCTAssertEqual(errs.count, 4)
+            XCTAssertLessThan(errs.max() ?? 1, 1e-4, "α rebuilds y at float rounding")
+        } else { XCTFail("residual") }
+        let original = store.logits
+        for (label, a) in [("ablation: scan 1 off (stage 4 + head)", MambaAblation(enabledDirections: [false, true, true, true])),
+                           ("ablation: raster scan (stage 4 + head)", MambaAblation(rasterScan: true)),
+                           ("ablation: direction_Bs = 0 (stage 4 + head)", MambaAblation(zeroDirectionBs: true))] {
+            let ablated = logitsOf(job(label, .ablation(a)))
+            XCTAssertEqual(ablated.count, original.count, label)
+            XCTAssertNotEqual(ablated, original, "\(label) changes the logits")
+        }
+        let top = store.top(1)[0].index
+        if case .cam(let map, let bias)? = job("CAM, top class", .cam(classIndex: top)) {
+            let mean = map.data.reduce(0, +) / Float(map.count)
+            XCTAssertEqual(mean + bias, original[top], accuracy: 1e-4 * max(1, abs(original[top])), "mean + bias is the logit")
+        } else { XCTFail("cam") }
         // Drawing each view (pure `view`, 120×40), results in the cache.
         let info = ExplorerInfo(imageName: "seeded", modelDescription: name, inputHeight: size, inputWidth: size,
                                 picture: Recording.picture(ofNormalisedInput: input), config: model.config)
@@ -59,7 +82,7 @@ final class MambaCostTests: XCTestCase {
         for p in MambaPanel.allCases {
             var done = s
             for j in jobsToStart(done) { done = update(done, .computed(lab.run(j))) }
-            _ = view(done)
+            XCTAssertTrue(view(done).text.contains(" \(p.title) "), "the \(p.title) view draws its tab")
             rows.append(("draw the \(p.title) view (debug build of VCTUI)", ms { _ = view(done) }))
             s = s.pressing(.char("v"))
         }

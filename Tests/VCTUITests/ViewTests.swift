@@ -73,9 +73,21 @@ final class ViewTests: XCTestCase {
         XCTAssertGreaterThan(fgRight.r, fg.r)
     }
 
+    /// `view` depends on the state alone: drawing other states in between, or drawing a copy that
+    /// was then changed, leaves the frame of `s` as it was; and two states reached by the same keys
+    /// from scratch draw the same frame.
     func testViewIsPure() {
-        let s = Fixtures.done().pressing(.right, .char("o"), .enter, .char("j"))
-        XCTAssertEqual(view(s), view(s))
+        let keys: [Key] = [.right, .char("o"), .enter, .char("j")]
+        let s = keys.reduce(Fixtures.done()) { update($0, .key($1)) }
+        let before = view(s)
+        XCTAssertTrue(before.text.contains("ch \(s.channel)"), "zoomed on the selected channel")
+        var other = s
+        other = update(other, .key(.char("c")))
+        other = update(other, .key(.escape))
+        XCTAssertNotEqual(view(other), before, "a different state draws differently")
+        _ = view(Fixtures.done().pressing(.char("m")))
+        XCTAssertEqual(view(s), before)
+        XCTAssertEqual(view(keys.reduce(Fixtures.done()) { update($0, .key($1)) }), before)
     }
 
     func testLegendWithoutZero() throws {
