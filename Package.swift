@@ -5,10 +5,13 @@
 //   CCodecs / CKernels / CBLAS / CNcurses (C and system libraries)
 //     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
-//     <- VCEngine (VCMamba model, kernels, named hooks)
+//   VCTensor (the dense tensor, softmax, top-k; no BLAS)
+//     <- VCEngine (VCMamba model, kernels, named hooks, site catalogue; re-exports VCTensor)
+//     <- VCRender (tensor -> RGB: colormaps, heatmaps, canvas; VCTensor only)
 //   VCSeeded (the seeded generator of docs/seeded-weights.md) <- VCEngine, VCScenes
 //   VCScenes (the demo model's procedural scene generator, shared with tools/train)
-//     <- VCRender (tensor -> RGB: colormaps, heatmaps, shared by the terminal and PNG export)
+//   VCRecording (one recorded run + its Mamba analysis) <- VCEngine, VCRender, VCImage
+//   VCStyle (the view rules of screen and PNG: colormaps, scales, blend, masks, scan names)
 //     <- VCExport (views as PNG files with title, colour bar and JSON sidecar; `vcview export`)
 //     <- VCTUI (state + update + view, pure; a thin ncurses screen layer)
 //     <- vcview (command line)

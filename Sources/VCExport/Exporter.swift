@@ -43,7 +43,7 @@ public struct ExportProgress: Sendable {
 
 /// Draws views of one forward pass as PNG files with a title, a colour bar and a JSON sidecar.
 ///
-///     let exporter = Exporter(source: try ExportSource.run(model: m, input: x, picture: crop, provenance: p))
+///     let exporter = Exporter(source: try ExportSource.run(model: m, input: x, picture: Picture(crop), provenance: p))
 ///     let paths = try exporter.export(view: .channels(site: "network.4.11"), to: "out")      // the TUI's `e`
 ///     let all = try exporter.export(views: exporter.allViews(), to: "out")                  // the TUI's `E`
 ///
