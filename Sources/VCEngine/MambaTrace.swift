@@ -123,8 +123,9 @@ extension VCMambaModel {
     }
 
     /// Builds the trace of `layer` from stored tensors by site name (a recording of at least
-    /// `traceSites(layer)`, such as `RecordingObserver.tensors`).
-    public func trace(layer: String, tensors: [String: Tensor], rasterScan: Bool = false) throws -> MambaTrace {
+    /// `traceSites(layer)`, such as `RecordingObserver.tensors`). `orders`: the grid's scan orders
+    /// when the caller already has them (built here otherwise, the raster ones with `rasterScan`).
+    public func trace(layer: String, tensors: [String: Tensor], rasterScan: Bool = false, orders: ScanOrders? = nil) throws -> MambaTrace {
         guard let m = mixer(layer) else { throw ModelError("no Mamba layer named \(layer) (this model has \(mambaLayers.joined(separator: ", ")))") }
         func tokensMajor(_ site: String) throws -> (h: Int, w: Int, data: [Float]) {
             guard let t = tensors[site] else { throw ModelError("site \(site) was not recorded") }
@@ -132,45 +133,12 @@ extension VCMambaModel {
             return (fm.height, fm.width, fm.data)
         }
         let u = try tokensMajor("\(layer).u")
-        let orders = rasterScan ? ScanOrders.raster(height: u.h, width: u.w) : ScanOrders(height: u.h, width: u.w)
+        let orders = orders.flatMap { $0.height == u.h && $0.width == u.w && !rasterScan ? $0 : nil }
+            ?? (rasterScan ? ScanOrders.raster(height: u.h, width: u.w) : ScanOrders(height: u.h, width: u.w))
         return MambaTrace(layer: layer, height: u.h, width: u.w, inner: m.inner, state: m.state, orders: orders,
                           u: u.data, delta: try tokensMajor("\(layer).dt").data,
                           B: try tokensMajor("\(layer).B").data, C: try tokensMajor("\(layer).C").data,
                           A: m.A, D: m.D, directionBs: m.directionBs,
                           y: try (1...4).map { try tokensMajor("\(layer).y.\($0)").data })
-    }
-
-    /// Class activation map, exact and gradient-free. The head is LayerNorm per token, a mean over
-    /// tokens, then the average of `head` and `dist_head`, all linear after the LayerNorm, so
-    ///
-    ///     logit_I = mean_p ( w̄_I · z_p ) + b̄_I,    w̄ = (W_head + W_dist) / 2,  b̄ = (b_head + b_dist) / 2
-    ///
-    /// and token p's share of the logit is w̄_I · z_p. `norm` is the recorded `norm` site (1, L, C).
-    public func classActivationMap(norm: Tensor, classIndex i: Int, height: Int, width: Int) throws -> (map: Tensor, bias: Float) {
-        let c = config.widths[3], l = height * width
-        guard norm.shape == [1, l, c] else { throw ModelError("norm site has shape \(fmt(norm.shape)), expected (1, \(l), \(c))") }
-        guard i >= 0 && i < config.numClasses else { throw ModelError("class \(i) is out of range (the model has \(config.numClasses) classes)") }
-        var w = Array(head.weight[(i * c)..<((i + 1) * c)])
-        var b = head.bias[i]
-        if let d = distHead {
-            for k in 0..<c { w[k] = (w[k] + d.weight[i * c + k]) / 2 }
-            b = (b + d.bias[i]) / 2
-        }
-        var map = [Float](repeating: 0, count: l)
-        for p in 0..<l {
-            var s: Float = 0
-            for k in 0..<c { s += w[k] * norm.data[p * c + k] }
-            map[p] = s
-        }
-        return (Tensor(shape: [height, width], data: map), b)
-    }
-
-    /// Stage 4 and the head only, from the recorded input of stage 4 (the `network.5` site): what
-    /// the live ablations recompute, without running stages 1–3 again.
-    public func stage4AndHead(_ stage4Input: Tensor, observer: ActivationObserver? = nil,
-                              ablation: MambaAblation = MambaAblation()) -> Tensor {
-        let tap = Tap(observer: observer)
-        let x = runStage(3, FeatureMap(nchw: stage4Input), tap, ablation: ablation)
-        return headForward(x, tap)
     }
 }

@@ -59,7 +59,7 @@ public final class MambaAnalysis: @unchecked Sendable {
             throw MambaJobError("site \(s) was not recorded")
         }
         let t: MambaTrace
-        do { t = try model.trace(layer: layer, tensors: recording.tensors) } catch let e as ModelError { throw MambaJobError(e.description) }
+        do { t = try model.trace(layer: layer, tensors: recording.tensors, orders: recording.scanOrders) } catch let e as ModelError { throw MambaJobError(e.description) }
         locked { traces[layer] = t }
         return t
     }
