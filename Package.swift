@@ -57,7 +57,7 @@ let package = Package(
         // The view rules the explorer and the export share: colormaps, scales, blend, masks, names.
         .target(name: "VCStyle", dependencies: ["VCEngine", "VCRender"]),
         .target(name: "VCExport", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
-        .target(name: "VCTUI", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
+        .target(name: "VCTUI", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCExport", "VCEngine", "CNcurses"]),
         .executableTarget(name: "vcview",
                           dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRecording", "VCRender", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -65,9 +65,9 @@ let package = Package(
         .target(name: "VCTestSupport", path: "Tests/VCTestSupport"),
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint", "VCTestSupport"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage", "VCTestSupport"]),
-        .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint", "VCTestSupport"]),
+        .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint", "CKernels", "VCTestSupport"]),
         .testTarget(name: "VCRenderTests", dependencies: ["VCRender", "VCTensor"]),
-        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRecording", "VCRender", "VCEngine", "VCTestSupport"]),
+        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRecording", "VCStyle", "VCExport", "VCRender", "VCEngine", "VCTestSupport"]),
         // The real explorer under tmux: slow, so in a target of its own that a quick loop skips
         // (swift test --skip VCScreenTests).
         .testTarget(name: "VCScreenTests", dependencies: ["VCTUI", "VCTestSupport"]),

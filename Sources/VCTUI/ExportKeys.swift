@@ -1,7 +1,6 @@
 import VCEngine
 import VCRecording
 import VCExport
-import VCImage
 import VCRender
 
 /// `e` exports the view on screen as a PNG (with its JSON sidecar), `E` every view of the image:
