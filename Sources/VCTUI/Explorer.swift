@@ -18,12 +18,14 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     startForward(session: session, rail: rail, queue: queue, timings: timings)
 
     SignalGuard.install()
-    let screen = try Screen(request: session.options.colors, mouse: session.options.mouse)
+    let env = ProcessInfo.processInfo.environment
+    let graphics = isatty(0) == 1 && isatty(1) == 1 ? GraphicsSetup.detect(request: session.options.graphics, environment: env) : .halfBlocks
+    let screen = try Screen(request: session.options.colors, mouse: session.options.mouse, graphics: graphics)
     SignalGuard.screenStarted()
     defer { screen.end(); SignalGuard.uninstall() }
 
     var info = session.info
-    info.colorDepthLabel = screen.depth.label
+    info.colorDepthLabel = screen.depth.label + (graphics.mode == .none ? "" : ", pixels: \(graphics.mode.label)")
     var state = ExplorerState(info: info, rail: rail, size: screen.size)
     if session.options.tour {
         state.startTour(autoplay: session.options.tourAutoplay, dwellMilliseconds: session.options.tourDwellSeconds * 1000)
@@ -37,6 +39,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     let exports = ExportRunner(session: session)
     var lastFrame = DispatchTime.now().uptimeNanoseconds
     timings.log("terminal \(screen.termName) depth \(screen.depth.rawValue) size \(state.size.width)x\(state.size.height)")
+    timings.log(String(format: "graphics %@ (%@) cell %dx%d probe_ms %.1f", graphics.mode.rawValue, graphics.reason, graphics.cell.width, graphics.cell.height, graphics.probeMilliseconds))
 
     while true {
         for e in queue.drain() {

@@ -151,6 +151,7 @@ func drawPicture(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
             f[inner.x + x, inner.y + row] = Cell("▀", fg: .rgb(u), bg: l.map { .rgb($0) } ?? .default, level: level)
         }
     }
+    f.images.append(FrameImage(slot: .input, rect: Rect(x: inner.x, y: inner.y, w: pw, h: (ph + 1) / 2), width: p.width, height: p.height, rgb: p.rgb))
 }
 
 func drawPredictionsBox(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
