@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "VCCheckpointTests", dependencies: ["VCCheckpoint"]),
         .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
-        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine"]),
+        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine", "VCImage"]),
         .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes"]),
     ]
