@@ -2,7 +2,7 @@
 // vcview: a terminal explorer for VCMamba checkpoints, with a CPU engine of its own.
 //
 // Layering (dependencies point one way):
-//   CCodecs / CKernels / CBLAS / CNcurses (C and system libraries)
+//   CCodecs / CKernels / CBLAS / CNcurses / CFreeType / CGif (C and system libraries)
 //     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
 //     <- VCEngine (VCMamba model, kernels, named hooks)
@@ -35,6 +35,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
                        providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev"])]),
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 cSettings: [.unsafeFlags(["-O2", "-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "VCSeeded", swiftSettings: numericFlags),
         .target(name: "VCScenes", dependencies: ["VCSeeded"], swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
-        .target(name: "VCRender", dependencies: ["VCEngine"], swiftSettings: numericFlags),
+        .target(name: "VCRender", dependencies: ["VCEngine", "CFreeType"], swiftSettings: numericFlags),
         .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",

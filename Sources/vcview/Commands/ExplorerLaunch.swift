@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VCRender
 import VCTUI
 
 /// What `vcview IMAGE` and `vcview tour` share: load the model and the photo, open the explorer,
@@ -27,6 +28,7 @@ enum ExplorerLaunch {
             options.version = VCViewVersion.string
             if let dir = ProcessInfo.processInfo.environment["VCVIEW_EXPORT_DIR"] { options.exportDirectory = dir }
             configure(&options)
+            FigureText.configure(size: nil)   // the text of `e` / `E` exports
             let session = ExplorerSession(
                 model: loaded.model, input: input.tensor, picture: picture,
                 labels: loaded.labels.isEmpty ? nil : loaded.labels,

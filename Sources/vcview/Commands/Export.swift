@@ -38,6 +38,7 @@ struct Export: ParsableCommand {
     @Option(help: "Nearest-neighbour factor for map pixels (default: about 112 px per sheet tile, 224 px per single map).") var upscale: Int?
     @Option(help: "Classes for the cam view.") var topk = 3
     @Option(help: "Channel order of sheets: index, mean, max or variance.") var sort = "index"
+    @Option(name: .customLong("text-size"), help: "Pixel size of the figures' body text (titles 1.6×); DejaVu Sans through FreeType, the 5×7 bitmap font when no font is found (default 14).") var textSize: Int?
     @Flag(help: "Also write each view's tensor as float32 .npy.") var raw = false
     @Option(help: "Views drawn at once (default: one per core).") var threads: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -47,6 +48,7 @@ struct Export: ParsableCommand {
             let options = try exportOptions()
             let start = DispatchTime.now()
             let progress = ProgressLine(enabled: !quiet)
+            progress.status(FigureText.configure(size: textSize))
             progress.status("loading model")
             let loaded = try LoadedModel.load(weights: weights, ema: ema)
             let input = try PreparedInput.make(image: image, inputTensor: inputTensor, size: size)
@@ -98,6 +100,7 @@ struct Export: ParsableCommand {
         }
         guard topk >= 1 else { throw UserError("--topk must be at least 1") }
         if let t = threads, t < 1 { throw UserError("--threads must be at least 1, got \(t)") }
+        if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
         o.raw = raw
         return o
     }
