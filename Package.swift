@@ -37,6 +37,7 @@ let package = Package(
                        providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CGif", path: "Sources/CGif", providers: [.apt(["libgif-dev"])]),
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 cSettings: [.unsafeFlags(["-O2", "-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "VCScenes", dependencies: ["VCSeeded"], swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
         .target(name: "VCRender", dependencies: ["VCEngine", "CFreeType"], swiftSettings: numericFlags),
-        .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
+        .target(name: "VCExport", dependencies: ["VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif"]),
         .target(name: "VCTUI", dependencies: ["VCRender", "VCExport", "VCEngine", "VCImage", "CNcurses"]),
         .executableTarget(name: "vcview",
                           dependencies: ["CCodecs", "VCEngine", "VCImage", "VCCheckpoint", "VCScenes", "VCRender", "VCExport", "VCTUI",
@@ -58,7 +59,7 @@ let package = Package(
         .testTarget(name: "VCImageTests", dependencies: ["VCImage"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint"]),
         .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRender", "VCEngine", "VCImage"]),
-        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
+        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes"]),
     ]
 )

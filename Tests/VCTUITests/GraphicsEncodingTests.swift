@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import VCImage
+import VCRender
 @testable import VCTUI
 
 /// The pieces of terminal graphics without a terminal: detection from recorded answers, the three

@@ -1,3 +1,5 @@
+import VCRender
+
 /// DEC sixel graphics: the picture as bands six pixels high, one pass per palette colour per
 /// band, each pass a run of characters 0x3F + (six bits, top pixel lowest), run-length coded
 /// with `!n`. The palette comes from `PaletteQuantizer`.

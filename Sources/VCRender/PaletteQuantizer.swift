@@ -1,16 +1,17 @@
-/// Median-cut colour quantisation (Heckbert 1982) for sixel's palette of at most 256 registers.
+/// Median-cut colour quantisation (Heckbert 1982) to at most 256 colours: sixel's colour
+/// registers in the terminal, a GIF's colour table in the exports.
 ///
 /// Colours are counted at 5 bits per channel (32768 bins). The box of bins with the widest channel
 /// range (weighted by how many pixels it holds) is split at the pixel median of that channel,
 /// until there are `maxColors` boxes or none can be split; each palette entry is the mean colour
 /// of its box's pixels. Each pixel then takes the nearest palette entry (squared RGB distance).
-struct PaletteQuantizer {
+public struct PaletteQuantizer: Sendable {
     /// The palette, RGB.
-    private(set) var palette: [(r: UInt8, g: UInt8, b: UInt8)] = []
+    public private(set) var palette: [RGB8] = []
     /// For each pixel, its palette index.
-    private(set) var indices: [UInt8] = []
+    public private(set) var indices: [UInt8] = []
 
-    init(rgb: [UInt8], maxColors: Int) {
+    public init(rgb: [UInt8], maxColors: Int) {
         let n = rgb.count / 3
         let limit = max(1, min(256, maxColors))
         var count = [Int](repeating: 0, count: 32768)
@@ -40,7 +41,7 @@ struct PaletteQuantizer {
         palette = boxes.map { box in
             var r = 0, g = 0, b = 0, c = 0
             for k in box.keys { r += sum[3 * k]; g += sum[3 * k + 1]; b += sum[3 * k + 2]; c += count[k] }
-            return (UInt8((r + c / 2) / c), UInt8((g + c / 2) / c), UInt8((b + c / 2) / c))
+            return RGB8(UInt8((r + c / 2) / c), UInt8((g + c / 2) / c), UInt8((b + c / 2) / c))
         }
         // Nearest entry per bin, computed once per bin that occurs.
         var nearest = [Int16](repeating: -1, count: 32768)
