@@ -27,6 +27,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     var info = session.info
     info.colorDepthLabel = screen.depth.label + (graphics.mode == .none ? "" : ", pixels: \(graphics.mode.label)")
     var state = ExplorerState(info: info, rail: rail, size: screen.size)
+    state.exportDirectory = session.options.exportDirectory
     if session.options.tour {
         state.startTour(autoplay: session.options.tourAutoplay, dwellMilliseconds: session.options.tourDwellSeconds * 1000)
     }
@@ -64,11 +65,11 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
         }
         // e / E: the export runs in the background and reports one line.
         if let request = state.exportRequest, let store = state.store {
-            let v = state.currentExportView, options = state.exportOptions
+            let v = state.currentExportView, options = state.exportOptions, directory = state.exportDirectory
             state = update(state, .exportStarted)
             exportQueue.async {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let message = exports.run(request, view: v, options: options, store: store)
+                let message = exports.run(request, view: v, options: options, store: store, directory: directory)
                 timings.log(String(format: "export_ms %.1f", Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6))
                 queue.post(.exportFinished(message))
             }

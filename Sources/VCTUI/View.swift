@@ -33,7 +33,8 @@ public func view(_ state: ExplorerState) -> Frame {
         drawLegend(&f, state, layout.legend)
     }
     if let r = layout.narration { drawNarration(&f, state, r) }
-    if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
+    if let prompt = state.exportPrompt { drawExportPrompt(&f, layout.hint, prompt) }
+    else if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
     else if state.tour != nil { drawTourHints(&f, layout.hint) } else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
     if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
     return f
@@ -290,8 +291,8 @@ public let helpLines: [(String, String)] = [
     ("  n  N  PgUp PgDn", "  attention: channel · hidden: state n · CAM: class"),
     ("  1 2 3 4", "  ablation: switch scan k off / on"),
     ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
-    ("e", "export this view as PNG + JSON (vcview-exports/)"),
-    ("E", "export every view of this image"),
+    ("e", "export this view as PNG + JSON (asks for the folder)"),
+    ("E", "export every view of this image (PNGs, the scan GIF)"),
     ("?", "show / hide this help"),
     ("q", "quit"),
 ]
