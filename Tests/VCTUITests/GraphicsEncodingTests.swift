@@ -212,3 +212,43 @@ final class GraphicsEncodingTests: XCTestCase {
         XCTAssertEqual(layer.forget(), KittyEncoder.deleteAll)
     }
 }
+
+extension GraphicsEncodingTests {
+    /// The zoomed channel is offered as pixels too, with the cursor ringed in them; the cursor's
+    /// ◆ cell does not stop it, and moving the cursor changes the image.
+    func testTheZoomedChannelIsOfferedAsPixels() throws {
+        let layer = GraphicsLayer(setup: GraphicsSetup(mode: .sixel, reason: "test"))
+        let zoomed = Fixtures.done(120, 40).pressing(.enter)
+        XCTAssertTrue(zoomed.zoomed)
+        let f = view(zoomed)
+        let zoom = try XCTUnwrap(f.images.first { $0.slot == .zoom })
+        XCTAssertEqual(layer.drawable(f).map(\.slot), [.input, .zoom])
+        let moved = view(zoomed.pressing(.char("j"), .char("l")))
+        let zoom2 = try XCTUnwrap(layer.drawable(moved).first { $0.slot == .zoom })
+        XCTAssertEqual(zoom2.rect, zoom.rect)
+        XCTAssertNotEqual(zoom2.rgb, zoom.rgb, "the ring moved with the cursor")
+    }
+}
+
+extension GraphicsEncodingTests {
+    /// Sixel: changing or removing one image sends again every image that shares its rows (the
+    /// terminal repaints those rows); kitty composites images itself and gets only the change.
+    func testImagesSharingRowsAreSentAgain() {
+        let c = Self.card
+        let left = FrameImage(slot: .input, rect: Rect(x: 1, y: 2, w: 10, h: 10), width: c.w, height: c.h, rgb: c.rgb)
+        let right = FrameImage(slot: .zoom, rect: Rect(x: 40, y: 8, w: 10, h: 10), width: c.w, height: c.h, rgb: c.rgb)
+        var moved = right
+        moved.rgb[0] = 1
+        var sixel = GraphicsLayer(setup: GraphicsSetup(mode: .sixel, reason: "test"))
+        _ = sixel.update(to: [left, right])
+        XCTAssertEqual(sixel.toDraw([left, moved]).map(\.slot), [.input, .zoom])
+        XCTAssertEqual(sixel.toDraw([left]).map(\.slot), [.input], "the removed zoom's rows are rewritten")
+        var below = left
+        below.rect = Rect(x: 1, y: 30, w: 10, h: 3)
+        _ = sixel.update(to: [below, right])
+        XCTAssertEqual(sixel.toDraw([below, moved]).map(\.slot), [.zoom], "no shared rows: only the change")
+        var kitty = GraphicsLayer(setup: GraphicsSetup(mode: .kitty, reason: "test"))
+        _ = kitty.update(to: [left, right])
+        XCTAssertEqual(kitty.toDraw([left, moved]).map(\.slot), [.zoom])
+    }
+}

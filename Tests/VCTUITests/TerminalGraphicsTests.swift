@@ -98,6 +98,33 @@ final class TerminalGraphicsTests: XCTestCase {
     func testSixelInMlterm() throws { try checkPixels("mlterm", expectedMode: "sixel") }
     func testKittyGraphicsInKitty() throws { try checkPixels("kitty", expectedMode: "kitty") }
 
+    /// The zoomed channel is drawn as pixels beside the picture: zooming, moving the cursor and
+    /// leaving the zoom keep the picture intact, and leaving it brings the channel grid back
+    /// without leftover pixels.
+    func testZoomPixelsComeAndGoCleanly() throws {
+        let shots = try shoot("xterm-vt340", keys: "Return j Escape")
+        XCTAssertEqual(shots.mode, "sixel")
+        for (n, im) in shots.images.enumerated() {
+            XCTAssertLessThan(try pictureError(im, cell: shots.cell), 12, "the input picture in shot \(n)")
+        }
+        // The main area (right of the left column) after Escape is the grid of the first shot.
+        let a = shots.images[0], b = shots.images[3]
+        var total = 0, n = 0
+        for y in (5 * shots.cell.height)..<(30 * shots.cell.height) { for x in (26 * shots.cell.width)..<(118 * shots.cell.width) {
+            let i = (y * a.width + x) * 3
+            for c in 0..<3 { total += abs(Int(a.pixels[i + c]) - Int(b.pixels[i + c])) }
+            n += 3
+        } }
+        XCTAssertLessThan(Double(total) / Double(n), 2, "no zoom pixels left over the grid")
+        // While zoomed, the map's middle is not the grid's (the zoom is on screen).
+        var zoomDiff = 0
+        for y in (10 * shots.cell.height)..<(20 * shots.cell.height) { for x in (50 * shots.cell.width)..<(80 * shots.cell.width) {
+            let i = (y * a.width + x) * 3
+            zoomDiff += abs(Int(a.pixels[i]) - Int(shots.images[1].pixels[i]))
+        } }
+        XCTAssertGreaterThan(zoomDiff, 100_000)
+    }
+
     /// A plain xterm (VT420 by default: no sixel) answers the queries without sixel: half blocks.
     func testPlainXtermFallsBackToHalfBlocks() throws {
         let shots = try shoot("xterm")

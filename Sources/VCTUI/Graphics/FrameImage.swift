@@ -13,6 +13,9 @@ public struct FrameImage: Equatable, Sendable {
     public var height: Int
     /// width · height · 3 bytes, row-major RGB.
     public var rgb: [UInt8]
+    /// Cells inside `rect` that the view drew over the half blocks and the pixels show in their
+    /// own way (the zoom's cursor marker): they do not stop the image from being drawn.
+    public var marks: [Rect] = []
 
     public init(slot: Slot, rect: Rect, width: Int, height: Int, rgb: [UInt8]) {
         precondition(rgb.count == width * height * 3, "FrameImage: \(width)×\(height) needs \(width * height * 3) bytes, got \(rgb.count)")

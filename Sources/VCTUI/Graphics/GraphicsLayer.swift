@@ -20,7 +20,9 @@ struct GraphicsLayer {
         return frame.images.filter { im in
             let r = im.rect
             guard !r.isEmpty, r.x >= 0, r.y >= 0, r.maxX <= frame.width, r.maxY <= frame.height else { return false }
-            for y in r.y..<r.maxY { for x in r.x..<r.maxX where frame[x, y].level == nil { return false } }
+            for y in r.y..<r.maxY { for x in r.x..<r.maxX where frame[x, y].level == nil {
+                if !im.marks.contains(where: { $0.contains(x: x, y: y) }) { return false }
+            } }
             return true
         }
     }
@@ -42,9 +44,27 @@ struct GraphicsLayer {
         if setup.mode == .kitty {
             for im in removed(next: next) where !next.contains(where: { $0.slot == im.slot }) { out += wrap(KittyEncoder.delete(id: im.slot.rawValue)) }
         }
-        for im in next where !shown.contains(im) { out += place(im) }
+        for im in toDraw(next) { out += place(im) }
         shown = next
         return out
+    }
+
+    /// The images of `next` to send: the new and changed ones and, for sixel and iTerm2, every
+    /// other image sharing rows with them or with a removed one. xterm repaints the rows under a
+    /// replaced image from its text, and curses rewrites the rows of a removed one (`wredrawln`),
+    /// both wiping the pixels of any image beside it in those rows.
+    func toDraw(_ next: [FrameImage]) -> [FrameImage] {
+        var send = next.filter { !shown.contains($0) }
+        guard setup.mode == .sixel || setup.mode == .iterm2 else { return send }
+        var touched = send + removed(next: next)
+        var grew = true
+        while grew {
+            grew = false
+            for im in next where !send.contains(im) && touched.contains(where: { $0.rect.y < im.rect.maxY && im.rect.y < $0.rect.maxY }) {
+                send.append(im); touched.append(im); grew = true
+            }
+        }
+        return next.filter { send.contains($0) }
     }
 
     /// Everything on the terminal is gone (a resize, a full redraw): draw it all again next time.
