@@ -136,7 +136,7 @@ func drawRail(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
 
 func drawPicture(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     f.box(r, title: " input ", fg: Theme.border)
-    guard let p = s.info.picture else {
+    guard let p = overlaidPicture(s) else {
         f.text("(no picture)", x: r.x + 2, y: r.y + 1, maxWidth: r.w - 3, fg: Theme.dim)
         return
     }
