@@ -168,6 +168,7 @@ public final class Exporter: @unchecked Sendable {
         case .scans: return "scans"
         case .scanFrames: return "scan-frames"
         case .scanAnimation: return "scan-animation"
+        case .scanPaths: return "scan-paths"
         case .hidden: return "hidden"
         case .attention(_, let r, let c, let ch): return "attention-r\(r)-c\(c)" + (ch.map { "-ch\($0)" } ?? "")
         case .cam(let i): return "cam-class-\(i)"

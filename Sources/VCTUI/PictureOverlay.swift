@@ -18,29 +18,15 @@ func overlaidPicture(_ s: ExplorerState) -> Picture? {
     var c = Canvas(width: pic.width, height: pic.height, background: .black)
     c.drawPicture(rgb: pic.rgb, width: pic.width, height: pic.height, x: 0, y: 0, width: pic.width, height: pic.height)
     let gw = l.width, gh = l.height
-    func box(_ token: Int) -> (x: Int, y: Int, w: Int, h: Int) {
-        let i = token / gw, j = token % gw
-        let x0 = j * pic.width / gw, y0 = i * pic.height / gh
-        return (x0, y0, (j + 1) * pic.width / gw - x0, (i + 1) * pic.height / gh - y0)
-    }
-    func centre(_ token: Int) -> (Int, Int) { let b = box(token); return (b.x + b.w / 2, b.y + b.h / 2) }
+    let area = TokenGridArea(x: 0, y: 0, width: pic.width, height: pic.height, gridHeight: gh, gridWidth: gw)
     let thick = max(1, min(pic.width, pic.height) / 112)
     switch s.mamba.panel {
     case .scans:
         let t = min(s.mamba.step, l.tokens - 1)
         for d in s.mamba.direction.map({ [$0] }) ?? [0, 1, 2, 3] {
-            let order = l.orders.orders[d], color = overlayDirections[d]
             // Offset each scan's line a little so that four paths over the same tokens stay apart.
-            let off = s.mamba.direction == nil ? (d - 1) * thick * 2 : 0
-            for k in 0..<t {
-                let (x0, y0) = centre(order[k]), (x1, y1) = centre(order[k + 1])
-                c.line(x0: x0 + off, y0: y0 + off, x1: x1 + off, y1: y1 + off, color: .black, thickness: thick + 2)
-                c.line(x0: x0 + off, y0: y0 + off, x1: x1 + off, y1: y1 + off, color: color, thickness: thick)
-            }
-            let (sx, sy) = centre(order[0])
-            c.disc(cx: sx + off, cy: sy + off, radius: thick * 2 + 1, color: color)
-            let b = box(order[t])
-            c.strokeRect(x: b.x, y: b.y, width: b.w, height: b.h, color: color, thickness: thick + 1)
+            c.drawScanPath(l.orders.orders[d], upTo: t, area: area, color: overlayDirections[d], thickness: thick,
+                           offset: s.mamba.direction == nil ? (d - 1) * thick * 2 : 0)
         }
     case .attention:
         guard let layer = s.mambaLayerIndex else { break }
@@ -54,7 +40,7 @@ func overlaidPicture(_ s: ExplorerState) -> Picture? {
                           scale: rangeScale(sum, symmetric: cmap.isDiverging), colormap: cmap, nanColor: .black, alpha: 141)
         }
         if cur.y >= 0 && cur.x >= 0 {
-            let b = box(cur.y * gw + cur.x)
+            let b = area.box(cur.y * gw + cur.x)
             c.strokeRect(x: b.x, y: b.y, width: b.w, height: b.h, color: .black, thickness: thick + 2)
             c.strokeRect(x: b.x + 1, y: b.y + 1, width: b.w - 2, height: b.h - 2, color: RGB8(255, 196, 0), thickness: thick)
         }

@@ -10,13 +10,14 @@ struct Export: ParsableCommand {
         abstract: "Write views as PNG files (title, colour bar, JSON sidecar), without a terminal.",
         discussion: """
         Views (--views, comma-separated or repeated; default all):
-          all                      stages, blocks, scans, scan-animation, hidden, decay, shares, attention, cam
+          all                      stages, blocks, scans, scan-animation, scan-paths, hidden, decay, shares, attention, cam
           stages                   channel sheets of the stem and the four stage outputs
           blocks                   channel sheets of every block output (stem, downsamples, blocks, Mamba layers, head norm)
           sites:GLOB               channel sheets of every site matching GLOB (docs/sites.md), e.g. sites:network.6.*.mamba.y.*
           channel:SITE:C           channel C of SITE, large
           scans                    the four scan orders on the stage-4 grid
           scan-animation           the scan animation as one looping GIF
+          scan-paths               the four scans' paths over the input picture
           scan-frames              the scan animation, one numbered PNG per step
           hidden[:LAYER]           hidden-state magnitude: maps and curves per direction, maps per state
           decay[:LAYER]            exp(Δ·A) per state index
