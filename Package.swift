@@ -2,7 +2,7 @@
 // vcview: a terminal explorer for VCMamba checkpoints, with a CPU engine of its own.
 //
 // Layering (dependencies point one way):
-//   CCodecs / CKernels / CBLAS / CNcurses (C and system libraries)
+//   CCodecs / CKernels / CBLAS / CNcurses / CFreeType / CGif (C and system libraries)
 //     <- VCCheckpoint (zip, pickle, .pth, safetensors, .npy: hostile-input safe)
 //     <- VCImage (JPEG/PNG decode, Pillow-exact resize, eval transform)
 //   VCTensor (the dense tensor, softmax, top-k; no BLAS)
@@ -38,6 +38,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", pkgConfig: "ncursesw",
                        providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CGif", path: "Sources/CGif", providers: [.apt(["libgif-dev"])]),
         .target(name: "CCodecs", path: "Sources/CCodecs",
                 cSettings: [.unsafeFlags(["-O2", "-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
@@ -51,12 +54,12 @@ let package = Package(
         // The dense tensor at the engine's boundary, and softmax/top-k over logits: no BLAS.
         .target(name: "VCTensor", swiftSettings: numericFlags),
         .target(name: "VCEngine", dependencies: ["VCTensor", "VCCheckpoint", "VCSeeded", "CBLAS", "CKernels"], swiftSettings: numericFlags),
-        .target(name: "VCRender", dependencies: ["VCTensor"], swiftSettings: numericFlags),
+        .target(name: "VCRender", dependencies: ["VCTensor", "CFreeType"], swiftSettings: numericFlags),
         // One recorded forward pass and its Mamba analysis: what the explorer draws and the export writes.
         .target(name: "VCRecording", dependencies: ["VCEngine", "VCRender", "VCImage"]),
         // The view rules the explorer and the export share: colormaps, scales, blend, masks, names.
         .target(name: "VCStyle", dependencies: ["VCEngine", "VCRender"]),
-        .target(name: "VCExport", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCEngine", "VCImage", "VCCheckpoint"]),
+        .target(name: "VCExport", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif"]),
         .target(name: "VCTUI", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCExport", "VCEngine", "CNcurses"]),
         .executableTarget(name: "vcview",
                           dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRecording", "VCRender", "VCExport", "VCTUI",
@@ -67,11 +70,11 @@ let package = Package(
         .testTarget(name: "VCImageTests", dependencies: ["VCImage", "VCTestSupport"]),
         .testTarget(name: "VCEngineTests", dependencies: ["VCEngine", "VCCheckpoint", "CKernels", "VCTestSupport"]),
         .testTarget(name: "VCRenderTests", dependencies: ["VCRender", "VCTensor"]),
-        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRecording", "VCStyle", "VCExport", "VCRender", "VCEngine", "VCTestSupport"]),
+        .testTarget(name: "VCTUITests", dependencies: ["VCTUI", "VCRecording", "VCStyle", "VCExport", "VCRender", "VCEngine", "VCImage", "VCTestSupport"]),
         // The real explorer under tmux: slow, so in a target of its own that a quick loop skips
         // (swift test --skip VCScreenTests).
-        .testTarget(name: "VCScreenTests", dependencies: ["VCTUI", "VCTestSupport"]),
-        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "VCTestSupport"]),
+        .testTarget(name: "VCScreenTests", dependencies: ["VCTUI", "VCImage", "VCTestSupport"]),
+        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif", "VCTestSupport"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes", "VCTestSupport"]),
     ]
 )

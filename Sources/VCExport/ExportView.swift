@@ -14,6 +14,10 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
     case scans
     /// The scan animation: one numbered frame per scan step, all four scans side by side.
     case scanFrames
+    /// The scan animation as one looping GIF (the frames of `scanFrames`).
+    case scanAnimation
+    /// The four scans' paths drawn over the input picture.
+    case scanPaths
     /// Hidden-state magnitude ‖h_t‖ of a Mamba layer (`network.6.K.mamba`): maps per direction,
     /// curves over the scan steps, and per-state maps.
     case hidden(layer: String)
@@ -29,6 +33,8 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
         case .channel(let s, let c): return "channel \(c) of \(s)"
         case .scans: return "scan orders"
         case .scanFrames: return "scan frames"
+        case .scanAnimation: return "scan animation"
+        case .scanPaths: return "scan paths"
         case .hidden(let l): return "hidden states of \(l)"
         case .attention(let l, let r, let c, let ch): return "attention of (\(r), \(c))\(ch.map { " channel \($0)" } ?? "") in \(l)"
         case .cam(let i): return "CAM of class \(i)"
@@ -39,7 +45,7 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
     public var site: String {
         switch self {
         case .channels(let s), .channel(let s, _): return s
-        case .scans, .scanFrames: return "network.6"
+        case .scans, .scanFrames, .scanAnimation, .scanPaths: return "network.6"
         case .hidden(let l), .attention(let l, _, _, _): return l
         case .cam: return "head"
         }
@@ -48,13 +54,15 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
 
 /// The `--views` vocabulary of `vcview export` (docs/export.md):
 ///
-///     all              stages, blocks, scans, scan-frames, hidden, decay, shares, attention, cam
+///     all              stages, blocks, scans, scan-animation, hidden, decay, shares, attention, cam
 ///     stages           channel sheets of the stem and the four stage outputs
 ///     blocks           channel sheets of every block output (stem, downsamples, blocks, Mamba layers, head norm)
 ///     sites:GLOB       channel sheets of every recorded site matching GLOB (docs/sites.md patterns)
 ///     channel:SITE:C   channel C of SITE, large
 ///     scans            the four scan orders on the stage-4 grid
-///     scan-frames      the scan animation, one frame per step
+///     scan-animation   the scan animation as one looping GIF
+///     scan-paths       the four scans' paths over the input picture
+///     scan-frames      the scan animation, one PNG per step
 ///     hidden[:LAYER]   ‖h_t‖ maps, curves and per-state maps (every Mamba layer, or LAYER)
 ///     decay[:LAYER]    exp(Δ·A) per state index (channel sheet of LAYER.decay)
 ///     shares[:LAYER]   each direction's share of y (channel sheet of LAYER.dir_share)
@@ -64,7 +72,7 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
 /// LAYER is a Mamba layer, `network.6.K` or `network.6.K.mamba`. A list is comma-separated; the
 /// comma inside `attention:R,C` is understood.
 public enum ViewSelector {
-    public static let names = ["all", "stages", "blocks", "sites:GLOB", "channel:SITE:C", "scans", "scan-frames",
+    public static let names = ["all", "stages", "blocks", "sites:GLOB", "channel:SITE:C", "scans", "scan-animation", "scan-paths", "scan-frames",
                                "hidden[:LAYER]", "decay[:LAYER]", "shares[:LAYER]", "attention[:R,C][:LAYER]", "cam[:I]"]
 
     /// Splits a `--views` list at commas, keeping `attention:R,C` together.
@@ -107,7 +115,7 @@ extension Exporter {
         switch name {
         case "all":
             try noArg()
-            return ["stages", "blocks", "scans", "scan-frames", "hidden", "decay", "shares", "attention", "cam"]
+            return ["stages", "blocks", "scans", "scan-animation", "scan-paths", "hidden", "decay", "shares", "attention", "cam"]
                 .flatMap { (try? views(selector: $0, topK: topK)) ?? [] }
         case "stages":
             try noArg()
@@ -136,6 +144,12 @@ extension Exporter {
         case "scan-frames":
             try noArg(); try requireMamba(sel)
             return [.scanFrames]
+        case "scan-animation":
+            try noArg(); try requireMamba(sel)
+            return [.scanAnimation]
+        case "scan-paths":
+            try noArg(); try requireMamba(sel)
+            return source.inputPicture == nil ? [] : [.scanPaths]
         case "hidden":
             return try layers(arg, sel).map { .hidden(layer: $0) }
         case "decay":

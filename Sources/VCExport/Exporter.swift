@@ -72,6 +72,7 @@ public final class Exporter: @unchecked Sendable {
     @discardableResult
     public func export(view: ExportView, to directory: String, options: ExportOptions = ExportOptions()) throws -> [String] {
         try makeDirectory(directory)
+        if view == .scanAnimation { return try writeAnimation(directory: directory, options: options) }
         var paths: [String] = []
         for r in try render(view, options) {
             locked { missing.formUnion(r.canvas.uncoveredCharacters) }
@@ -135,6 +136,8 @@ public final class Exporter: @unchecked Sendable {
             return (0..<l).map { fileStem(site: view.site, view: scanFrameName($0, of: l)) + ".png" }
         case .hidden:
             return ["hidden-maps", "hidden-curves", "hidden-states"].map { fileStem(site: view.site, view: $0) + ".png" }
+        case .scanAnimation:
+            return [fileStem(site: view.site, view: "scan-animation") + ".gif"]
         default:
             return [fileStem(site: view.site, view: viewName(view)) + ".png"]
         }
@@ -163,6 +166,8 @@ public final class Exporter: @unchecked Sendable {
         case .channel(_, let c): return "channel-\(c)"
         case .scans: return "scans"
         case .scanFrames: return "scan-frames"
+        case .scanAnimation: return "scan-animation"
+        case .scanPaths: return "scan-paths"
         case .hidden: return "hidden"
         case .attention(_, let r, let c, let ch): return "attention-r\(r)-c\(c)" + (ch.map { "-ch\($0)" } ?? "")
         case .cam(let i): return "cam-class-\(i)"
@@ -212,7 +217,7 @@ public final class Exporter: @unchecked Sendable {
         return paths
     }
 
-    private func sidecar(_ r: Rendered, png: String, raw: String?) -> JSONValue {
+    func sidecar(_ r: Rendered, png: String, raw: String?) -> JSONValue {
         let p = source.provenance
         var image: [(String, JSONValue)] = [("name", .string(p.imageName)), ("sha256", .optional(p.imageSHA256))]
         if let s = source.inputSize { image.append(("input_size", .ints([s.height, s.width]))) }

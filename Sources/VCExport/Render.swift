@@ -30,7 +30,8 @@ extension Exporter {
         case .channels(let site): return [try renderSheet(site, o)]
         case .channel(let site, let c): return [try renderChannel(site, c, o)]
         case .scans: return [try renderScans(o, step: nil)]
-        case .scanFrames:
+        case .scanPaths: return [try renderScanPaths(o)]
+        case .scanFrames, .scanAnimation:
             guard let (h, w) = source.grid else { throw ExportError("the scan views need the stage-4 grid") }
             return try (0..<(h * w)).map { try renderScans(o, step: $0) }
         case .hidden(let layer):

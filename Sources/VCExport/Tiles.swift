@@ -12,7 +12,7 @@ struct Tile {
 /// Tiles on a grid with labels above them, drawn with one colormap; reports each tile's map
 /// rectangle (relative to the returned canvas).
 struct TileGrid {
-    static let labelHeight = PixelFont.lineHeight + 2
+    static var labelHeight: Int { PixelFont.lineHeight + 2 }
     static let gap = 8
 
     /// Columns for `n` tiles of pitch px × py: a landscape sheet, about 4:3, and of the column

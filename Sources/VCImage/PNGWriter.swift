@@ -32,4 +32,20 @@ public enum PNGWriter {
             throw ImageError(file: path, kind: ImageDecoder.kind(of: status), problem: problem)
         }
     }
+
+    /// The PNG file's bytes for `image`, in memory (zlib level 1).
+    public static func encode(_ image: RGBImage) throws -> [UInt8] {
+        var err = [CChar](repeating: 0, count: Int(VC_IMAGE_ERR_SIZE))
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        let status = image.pixels.withUnsafeBufferPointer { pixels in
+            vc_encode_png_rgb8(Int32(clamping: image.width), Int32(clamping: image.height), pixels.baseAddress, &out, &size, &err)
+        }
+        defer { vc_image_free(out) }
+        guard status == VC_IMAGE_OK, let out else {
+            let problem = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ImageError(file: "(memory)", kind: ImageDecoder.kind(of: status), problem: problem)
+        }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
 }

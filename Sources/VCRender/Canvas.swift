@@ -10,7 +10,7 @@ public struct Canvas: Equatable, Sendable {
     public var pixels: [UInt8]
     /// Characters drawn by `text` that the font has no glyph for (they show as boxes); `blit`
     /// carries them over, so a composed figure knows about its parts.
-    public private(set) var uncoveredCharacters: Set<Character> = []
+    public internal(set) var uncoveredCharacters: Set<Character> = []
 
     public init(width: Int, height: Int, background: RGB8 = .white) {
         precondition(width >= 0 && height >= 0, "Canvas: negative size \(width)×\(height)")
@@ -107,6 +107,15 @@ public struct Canvas: Equatable, Sendable {
     /// Returns the x just after the text.
     @discardableResult
     public mutating func text(_ text: String, x: Int, y: Int, color: RGB8, scale: Int = 1) -> Int {
+        switch FigureText.current {
+        case .bitmap(let m): return bitmapText(text, x: x, y: y, color: color, scale: scale * m)
+        case .trueType(let face, let size): return trueTypeText(text, face: face, size: FigureText.pixelSize(size, scale: scale), x: x, y: y, color: color)
+        }
+    }
+
+    /// `text` in `PixelFont`'s bitmaps, each font pixel a `scale`×`scale` square.
+    @discardableResult
+    public mutating func bitmapText(_ text: String, x: Int, y: Int, color: RGB8, scale: Int = 1) -> Int {
         var cx = x
         uncoveredCharacters.formUnion(PixelFont.uncovered(text))
         for ch in text {

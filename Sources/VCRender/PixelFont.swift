@@ -7,14 +7,25 @@
 /// as a hollow box, so a missing symbol is visible rather than silently dropped.
 public enum PixelFont {
     public static let glyphWidth = 5
-    /// Rows of a glyph, the descender row included.
-    public static let glyphHeight = 8
+    /// Rows of a glyph, the descender row included, in the face in use (`FigureText`): 8 for
+    /// this font at its own size.
+    public static var glyphHeight: Int {
+        switch FigureText.current {
+        case .bitmap(let m): return 8 * m
+        case .trueType(let face, let size): let m = face.metrics(size: size); return m.ascent + m.descent
+        }
+    }
     /// Rows above the baseline (capitals and digits).
     public static let capHeight = 7
     /// Horizontal advance per character, at scale 1.
     public static let advance = 6
-    /// Line height, at scale 1.
-    public static let lineHeight = 10
+    /// Line height at scale 1 in the face in use (`FigureText`): 10 for this font at its own size.
+    public static var lineHeight: Int {
+        switch FigureText.current {
+        case .bitmap(let m): return 10 * m
+        case .trueType(let face, let size): return face.metrics(size: size).height
+        }
+    }
 
     /// Rows of ink bits, top row first; bit 4 is the leftmost pixel. Always `glyphHeight` rows.
     public static func glyph(_ ch: Character) -> [UInt8] { table[ch] ?? missing }
@@ -25,8 +36,17 @@ public enum PixelFont {
     /// The characters of `text` that have no glyph (drawn as boxes).
     public static func uncovered(_ text: String) -> [Character] { text.filter { table[$0] == nil }.map { $0 } }
 
-    /// Width in pixels of `text` at `scale` (no trailing space column).
+    /// Width in pixels of `text` at `scale` in the face in use (`FigureText`); for this font, no
+    /// trailing space column.
     public static func width(_ text: String, scale: Int = 1) -> Int {
+        switch FigureText.current {
+        case .bitmap(let m): return bitmapWidth(text, scale: scale * m)
+        case .trueType(let face, let size): return face.width(text, size: FigureText.pixelSize(size, scale: scale))
+        }
+    }
+
+    /// Width in pixels of `text` in this bitmap font at `scale`.
+    public static func bitmapWidth(_ text: String, scale: Int = 1) -> Int {
         let n = text.count
         return n == 0 ? 0 : (n * advance - 1) * scale
     }

@@ -19,13 +19,16 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     startForward(session: session, rail: rail, queue: queue, timings: timings)
 
     SignalGuard.install()
-    let screen = try Screen(request: session.options.colors, mouse: session.options.mouse)
+    let env = ProcessInfo.processInfo.environment
+    let graphics = isatty(0) == 1 && isatty(1) == 1 ? GraphicsSetup.detect(request: session.options.graphics, environment: env) : .halfBlocks
+    let screen = try Screen(request: session.options.colors, mouse: session.options.mouse, graphics: graphics)
     SignalGuard.screenStarted()
     defer { screen.end(); SignalGuard.uninstall() }
 
     var info = session.info
-    info.colorDepthLabel = screen.depth.label
+    info.colorDepthLabel = screen.depth.label + (graphics.mode == .none ? "" : ", pixels: \(graphics.mode.label)")
     var state = ExplorerState(info: info, rail: rail, size: screen.size)
+    state.exportDirectory = session.options.exportDirectory
     if session.options.tour {
         state.startTour(autoplay: session.options.tourAutoplay, dwellMilliseconds: session.options.tourDwellSeconds * 1000)
     }
@@ -38,6 +41,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     let exports = ExportRunner(session: session)
     var lastFrame = DispatchTime.now().uptimeNanoseconds
     timings.log("terminal \(screen.termName) depth \(screen.depth.rawValue) size \(state.size.width)x\(state.size.height)")
+    timings.log(String(format: "graphics %@ (%@) cell %dx%d probe_ms %.1f", graphics.mode.rawValue, graphics.reason, graphics.cell.width, graphics.cell.height, graphics.probeMilliseconds))
 
     while true {
         for e in queue.drain() {
@@ -63,10 +67,11 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
         // e / E: the export runs in the background and reports one line.
         if let request = state.exportRequest, state.store != nil {
             let v = state.currentExportView, options = state.exportOptions, analysis = lab
+            let directory = state.exportDirectory
             state = update(state, .exportStarted)
             exportQueue.async {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let message = exports.run(request, view: v, options: options, analysis: analysis)
+                let message = exports.run(request, view: v, options: options, analysis: analysis, directory: directory)
                 timings.log(String(format: "export_ms %.1f", Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6))
                 queue.post(.exportFinished(message))
             }

@@ -90,6 +90,10 @@ public struct ExplorerState: Sendable {
     public var exporting = false
     /// The last export's one-line result, shown on the hint line until the next key.
     public var exportStatus: String? = nil
+    /// `e` / `E` are asking for the folder (ExportPrompt.swift).
+    public var exportPrompt: ExportPrompt? = nil
+    /// Where exports go: the options' folder at first, then the last one given.
+    public var exportDirectory = "vcview-exports"
     public var shouldQuit = false
     /// Counts ticks, for the spinner.
     public var ticks = 0

@@ -1,3 +1,4 @@
+import Foundation
 import VCEngine
 import VCRecording
 import VCExport
@@ -40,11 +41,9 @@ extension ExplorerState {
         guard isForwardDone else { exportStatus = "export: wait for the forward pass to finish"; return true }
         guard !exporting else { exportStatus = "export: one is already running"; return true }
         if key == .char("E") {
-            exportRequest = .all
-            exportStatus = "exporting every view…"
+            askFolder(.all, what: "every view")
         } else if let v = currentExportView {
-            exportRequest = .current
-            exportStatus = "exporting \(v)…"
+            askFolder(.current, what: "\(v)")
         } else {
             exportStatus = "export: nothing to export in this view"
         }
@@ -60,9 +59,12 @@ final class ExportRunner: @unchecked Sendable {
     init(session: ExplorerSession) { self.session = session }
 
     /// Exports and returns the one-line message the status line shows.
-    func run(_ request: ExportRequest, view: ExportView?, options: ExportOptions, analysis: MambaAnalysis?) -> String {
+    func run(_ request: ExportRequest, view: ExportView?, options: ExportOptions, analysis: MambaAnalysis?,
+             directory: String) -> String {
         guard let analysis else { return "export: no model in this session" }
-        let dir = session.options.exportDirectory
+        // The report names the full path: the explorer may have been started anywhere.
+        let dir = directory.hasPrefix("/") ? directory
+            : FileManager.default.currentDirectoryPath + "/" + (directory.hasPrefix("./") ? String(directory.dropFirst(2)) : directory)
         do {
             if exporter == nil {
                 let provenance: Provenance

@@ -58,6 +58,8 @@ public struct Frame: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [Cell]
+    /// Pictures to show as real pixels where the terminal can (Graphics/FrameImage.swift).
+    public var images: [FrameImage] = []
 
     public init(width: Int, height: Int) {
         self.width = max(0, width); self.height = max(0, height)

@@ -12,11 +12,13 @@ final class Screen {
     private var last: Frame?
     private var pairs: [Int: Int32] = [:]
     private var fastErrors = 0
+    /// Pictures drawn as pixels (kitty, sixel, iTerm2) beside curses; Graphics/GraphicsLayer.swift.
+    private var graphics: GraphicsLayer
     private(set) var ended = false
 
     /// Starts curses. `request` and the environment pick the colour depth; for truecolor a
     /// `*-direct` terminfo entry is used when the current one does not take RGB numbers.
-    init(request: ColorRequest, mouse: Bool) throws {
+    init(request: ColorRequest, mouse: Bool, graphics: GraphicsSetup = .halfBlocks) throws {
         guard isatty(0) == 1 && isatty(1) == 1 else {
             throw ExplorerError("the explorer needs a terminal on stdin and stdout (for piped output use `vcview predict`)")
         }
@@ -32,6 +34,7 @@ final class Screen {
         }
         screen = scr
         termName = term
+        self.graphics = GraphicsLayer(setup: graphics)
         _ = set_term(scr)
         cbreak(); noecho(); nonl()
         intrflush(vc_stdscr(), false)
@@ -73,15 +76,24 @@ final class Screen {
     func end() {
         guard !ended else { return }
         ended = true
+        if graphics.active { writeRaw(graphics.forget()) }
         endwin()
     }
 
     // MARK: Drawing
 
-    /// Draws a frame: every cell after a size change, only the changed cells otherwise.
+    /// Draws a frame: every cell after a size change, only the changed cells otherwise; then the
+    /// frame's pictures as pixels when the terminal has a graphics protocol.
     func draw(_ frame: Frame) {
+        let images = graphics.drawable(frame)
+        let frame = images.isEmpty ? frame : GraphicsLayer.blanked(frame, under: images)
         if let l = last, l.width != frame.width || l.height != frame.height { last = nil }
-        if last == nil { erase() }
+        if last == nil { erase(); writeRaw(graphics.forget()) }
+        // Pixels of a picture that went away stay until their cells are written again: make curses
+        // rewrite those rows in full (kitty images are deleted by id instead).
+        if graphics.setup.mode == .sixel || graphics.setup.mode == .iterm2 {
+            for im in graphics.removed(next: images) { wredrawln(vc_stdscr(), Int32(im.rect.y), Int32(im.rect.h)) }
+        }
         let w = frame.width
         frame.cells.withUnsafeBufferPointer { cells in
             last?.cells.withUnsafeBufferPointer { old in
@@ -92,12 +104,25 @@ final class Screen {
         }
         last = frame
         refresh()
+        if graphics.active { writeRaw(graphics.update(to: images)) }
+    }
+
+    /// Writes escape sequences straight to the terminal, behind curses (after its refresh).
+    private func writeRaw(_ s: String) {
+        guard !s.isEmpty else { return }
+        var bytes = Array(s.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue } else { return } }
+            bytes = bytes.dropFirst(n)
+        }
     }
 
     /// Forgets what is on the screen: the next frame is drawn in full.
     func invalidate() {
         last = nil
         clearok(vc_stdscr(), true)
+        writeRaw(graphics.forget())
     }
 
     private func put(_ cell: Cell, x: Int, y: Int) {
@@ -148,9 +173,13 @@ final class Screen {
         }
         fastErrors = 0
         wtimeout(vc_stdscr(), 0)
+        var batch: [(Bool, UInt32)] = []
         while r != ERR {
-            if let e = translate(r, ch) { events.append(e) }
+            batch.append((r == KEY_CODE_YES, UInt32(ch)))
             r = wget_wch(vc_stdscr(), &ch)
+        }
+        for (isKey, c) in ReplyFilter.filter(batch) {
+            if let e = translate(isKey ? KEY_CODE_YES : OK, wint_t(c)) { events.append(e) }
         }
         return events
     }

@@ -6,6 +6,8 @@ import VCRender
 public struct ExplorerOptions: Sendable {
     /// `--colors auto|truecolor|256|16|none`.
     public var colors: ColorRequest = .auto
+    /// `--graphics auto|kitty|sixel|iterm2|none`: pictures as pixels (Graphics/).
+    public var graphics: GraphicsRequest = .auto
     public var mouse = true
     /// Appends timing lines (first frame, forward, view switches) to this file when set; the
     /// environment variable VCVIEW_TIMINGS does the same.

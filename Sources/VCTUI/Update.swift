@@ -42,6 +42,7 @@ public func update(_ state: ExplorerState, _ event: Event) -> ExplorerState {
 
 extension ExplorerState {
     mutating func handle(_ key: Key) {
+        if exportPrompt != nil { handlePromptKey(key); return }
         if key == .char("q") || key == .char("Q") { shouldQuit = true; return }
         if !exporting { exportStatus = nil }
         if !showHelp && handleExportKey(key) { return }

@@ -74,6 +74,9 @@ func drawZoom(_ f: inout Frame, _ s: ExplorerState, _ layout: Layout) {
     let px = (xs.lowerBound + xs.upperBound - 1) / 2, py = (ys.lowerBound + ys.upperBound - 1) / 2
     let under = s.colormap.color(scale.normalised(v))
     f[z.origin.x + px, z.origin.y + py / 2] = Cell("◆", fg: .rgb(under.luma > 0.5 ? .black : .white), bg: .rgb(under), style: .bold)
+    f.images.append(.zoom(site.maps.heatmap(c), scale: scale, colormap: s.colormap, cursor: (s.cursor.y, s.cursor.x),
+                          rect: Rect(x: z.origin.x, y: z.origin.y, w: z.pixelWidth, h: z.cellRows),
+                          marks: [Rect(x: z.origin.x + px, y: z.origin.y + py / 2, w: 1, h: 1)]))
     // Ticks outside the map point at the cursor's row and column.
     if z.origin.x > layout.main.x { f[z.origin.x - 1, z.origin.y + py / 2] = Cell("▶", fg: Theme.accent) }
     if z.origin.y + z.cellRows < layout.main.maxY { f[z.origin.x + px, z.origin.y + z.cellRows] = Cell("▲", fg: Theme.accent) }

@@ -33,7 +33,8 @@ public func view(_ state: ExplorerState) -> Frame {
         drawLegend(&f, state, layout.legend)
     }
     if let r = layout.narration { drawNarration(&f, state, r) }
-    if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
+    if let prompt = state.exportPrompt { drawExportPrompt(&f, layout.hint, prompt) }
+    else if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
     else if state.tour != nil { drawTourHints(&f, layout.hint) } else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
     if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
     return f
@@ -135,7 +136,7 @@ func drawRail(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
 
 func drawPicture(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     f.box(r, title: " input ", fg: Theme.border)
-    guard let p = s.info.picture else {
+    guard let p = overlaidPicture(s) else {
         f.text("(no picture)", x: r.x + 2, y: r.y + 1, maxWidth: r.w - 3, fg: Theme.dim)
         return
     }
@@ -151,6 +152,7 @@ func drawPicture(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
             f[inner.x + x, inner.y + row] = Cell("▀", fg: .rgb(u), bg: l.map { .rgb($0) } ?? .default, level: level)
         }
     }
+    f.images.append(FrameImage(slot: .input, rect: Rect(x: inner.x, y: inner.y, w: pw, h: (ph + 1) / 2), width: p.width, height: p.height, rgb: p.rgb))
 }
 
 func drawPredictionsBox(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
@@ -289,8 +291,8 @@ public let helpLines: [(String, String)] = [
     ("  n  N  PgUp PgDn", "  attention: channel · hidden: state n · CAM: class"),
     ("  1 2 3 4", "  ablation: switch scan k off / on"),
     ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
-    ("e", "export this view as PNG + JSON (vcview-exports/)"),
-    ("E", "export every view of this image"),
+    ("e", "export this view as PNG + JSON (asks for the folder)"),
+    ("E", "export every view of this image (PNGs, the scan GIF)"),
     ("?", "show / hide this help"),
     ("q", "quit"),
 ]

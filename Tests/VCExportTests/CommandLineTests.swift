@@ -71,13 +71,14 @@ final class CommandLineTests: XCTestCase {
                                 (["--views", "channel:network.2:999"], "has channels 0…15, not 999"),
                                 (["--colormap", "jet"], "--colormap must be"),
                                 (["--scale", "page"], "--scale must be"),
-                                (["--upscale", "0"], "--upscale must be")] {
+                                (["--upscale", "0"], "--upscale must be"),
+                                (["--text-size", "2"], "--text-size must be between 6 and 96 pixels, got 2")] {
             r = try run(tiny(dir, args + ["--quiet"]))
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertTrue(r.stderr.hasPrefix("vcview: error: ") && r.stderr.contains(message), "\(args): \(r.stderr)")
         }
         r = try run(["export", "--help"])
-        for name in ["scan-frames", "attention[:R,C][:LAYER]", "channel:SITE:C", "--upscale", "--raw", "--quiet"] {
+        for name in ["scan-frames", "attention[:R,C][:LAYER]", "channel:SITE:C", "--upscale", "--raw", "--quiet", "--text-size"] {
             XCTAssertTrue(r.stdout.contains(name), name)
         }
     }

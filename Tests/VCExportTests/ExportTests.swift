@@ -292,7 +292,8 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(try ex.views(["sites:network.6.1.mamba.y.*"]), (1...4).map { .channels(site: "network.6.1.mamba.y.\($0)") })
         XCTAssertEqual(try ex.views(["cam:7"]), [.cam(classIndex: 7)])
         let all = ex.allViews()
-        XCTAssertTrue(all.contains(.scans) && all.contains(.scanFrames))
+        XCTAssertTrue(all.contains(.scans) && all.contains(.scanAnimation))
+        XCTAssertFalse(all.contains(.scanFrames), "one GIF instead of a PNG per step; scan-frames by name")
         XCTAssertEqual(Set(all).count, all.count, "no duplicates")
         for bad in ["bogus", "channel:network.4.1:99", "channel:nosuch:0", "attention:9,9", "attention:x", "hidden:network.6.0",
                     "cam:10", "sites:nothing.*", "scans:1"] {
@@ -354,6 +355,7 @@ final class ExportTests: XCTestCase {
         }
         XCTAssertEqual(listings[0].keys.sorted(), listings[1].keys.sorted())
         for (name, data) in listings[0] { XCTAssertEqual(data, listings[1][name], "\(name) differs between runs") }
-        XCTAssertGreaterThan(listings[0].keys.filter { $0.hasSuffix(".png") }.count, 50)
+        XCTAssertGreaterThan(listings[0].keys.filter { $0.hasSuffix(".png") }.count, 25)
+        XCTAssertEqual(listings[0].keys.filter { $0.hasSuffix(".gif") }, ["chelsea__network.6__scan-animation.gif"], "the scan animation: one GIF")
     }
 }

@@ -127,8 +127,15 @@ final class MambaScreenTests: XCTestCase {
         _ = try pane.waitFor("zero dirB") { $0.contains("direction_Bs = 0") && $0.contains(" pt") }   // its result, not only its label
         pane.send("0")
         text = try pane.waitFor("reset") { $0.contains("ablation: none") && !$0.contains("predictions: original") }
-        // Three ablations, each stage 4 and the head only: the network ran once.
-        let lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        // Three ablations, each stage 4 and the head only: the network ran once. The results
+        // arrive in the background, the last one possibly after the reset is on screen: wait
+        // for its line (up to 10 s).
+        var lines = ""
+        for _ in 0..<100 {
+            lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if lines.components(separatedBy: "mamba_ms ablation").count - 1 >= 3 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         XCTAssertEqual(lines.components(separatedBy: "mamba_ms ablation").count - 1, 3, lines)
         XCTAssertTrue(lines.contains("forward_runs 1"))
         XCTAssertFalse(lines.contains("forward_runs 2"), "ablations never rerun the whole network")

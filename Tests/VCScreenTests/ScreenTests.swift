@@ -63,7 +63,9 @@ final class ScreenTests: XCTestCase {
         try start(["VCVIEW_EXPORT_DIR": dir])
         _ = try pane.waitFor("first screen") { $0.contains("┌ch 0") && $0.contains("forward ") }
         pane.send("e")
-        let text = try pane.waitFor("export report") { $0.contains("exported channels of network.4.0") }
+        _ = try pane.waitFor("folder prompt") { $0.contains("export channels of network.4.0 to: \(dir)") }
+        pane.send("Enter")
+        let text = try pane.waitFor("export report") { $0.contains("exported channels of network.4.0 → \(dir)/") }
         XCTAssertTrue(text.contains("? help"))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         let png = try XCTUnwrap(files.first { $0.hasSuffix("__network.4.0__channels.png") }, "\(files)")

@@ -54,6 +54,11 @@ vc_image_status vc_decode_png(const uint8_t *data, size_t size, vc_image_limits 
 vc_image_status vc_write_png_rgb8(const char *path, int32_t width, int32_t height,
                                   const uint8_t *pixels, int32_t zlib_level, char *err);
 
+// Encode 8-bit RGB pixels as a PNG in memory. On success `*out` (release with vc_image_free)
+// holds `*out_size` bytes; on failure `err` (VC_IMAGE_ERR_SIZE bytes) says why.
+vc_image_status vc_encode_png_rgb8(int32_t width, int32_t height, const uint8_t *pixels,
+                                   uint8_t **out, size_t *out_size, char *err);
+
 // Check declared dimensions against `limits` before anything is allocated: VC_IMAGE_EMPTY for a
 // zero side, VC_IMAGE_TOO_LARGE beyond the limits (with a message in `err`), else VC_IMAGE_OK.
 // Both decoders use it; it is public so that every caller words these refusals the same way.

@@ -8,11 +8,14 @@ import VCTUI
 /// and turn its exit status into the process's.
 enum ExplorerLaunch {
     static func run(image: String?, weights: String?, ema: Bool, size: Int, colors: String,
-                    mouse: Bool, configure: (inout ExplorerOptions) -> Void = { _ in }) throws {
+                    mouse: Bool, graphics: String = "auto", configure: (inout ExplorerOptions) -> Void = { _ in }) throws {
         var status: Int32 = 0
         try runReportingErrors {
             guard let request = ColorRequest(rawValue: colors) else {
                 throw UserError("--colors must be auto, truecolor, 256, 16 or none, got \(colors)")
+            }
+            guard let graphicsRequest = GraphicsRequest(rawValue: graphics) else {
+                throw UserError("--graphics must be auto, kitty, sixel, iterm2 or none, got \(graphics)")
             }
             let loaded = try LoadedModel.load(weights: weights, ema: ema)
             let path = image ?? LoadedModel.defaultImage(bundled: loaded.bundled)
@@ -20,11 +23,13 @@ enum ExplorerLaunch {
             let picture = input.cropped.map(Picture.init)
             var options = ExplorerOptions(colors: request, mouse: mouse,
                                           timingsPath: ProcessInfo.processInfo.environment["VCVIEW_TIMINGS"])
+            options.graphics = graphicsRequest
             options.imagePath = path
             options.checkpointPath = loaded.info.path
             options.version = VCViewVersion.string
             if let dir = ProcessInfo.processInfo.environment["VCVIEW_EXPORT_DIR"] { options.exportDirectory = dir }
             configure(&options)
+            FigureText.configure(size: nil)   // the text of `e` / `E` exports
             let session = ExplorerSession(
                 model: loaded.model, input: input.tensor, picture: picture,
                 labels: loaded.labels.isEmpty ? nil : loaded.labels,

@@ -11,13 +11,15 @@ struct Export: ParsableCommand {
         abstract: "Write views as PNG files (title, colour bar, JSON sidecar), without a terminal.",
         discussion: """
         Views (--views, comma-separated or repeated; default all):
-          all                      stages, blocks, scans, scan-frames, hidden, decay, shares, attention, cam
+          all                      stages, blocks, scans, scan-animation, scan-paths, hidden, decay, shares, attention, cam
           stages                   channel sheets of the stem and the four stage outputs
           blocks                   channel sheets of every block output (stem, downsamples, blocks, Mamba layers, head norm)
           sites:GLOB               channel sheets of every site matching GLOB (docs/sites.md), e.g. sites:network.6.*.mamba.y.*
           channel:SITE:C           channel C of SITE, large
           scans                    the four scan orders on the stage-4 grid
-          scan-frames              the scan animation, one numbered frame per step
+          scan-animation           the scan animation as one looping GIF
+          scan-paths               the four scans' paths over the input picture
+          scan-frames              the scan animation, one numbered PNG per step
           hidden[:LAYER]           hidden-state magnitude: maps and curves per direction, maps per state
           decay[:LAYER]            exp(Δ·A) per state index
           shares[:LAYER]           each direction's share of the output per token
@@ -39,6 +41,7 @@ struct Export: ParsableCommand {
     @Option(help: "Nearest-neighbour factor for map pixels (default: about 112 px per sheet tile, 224 px per single map).") var upscale: Int?
     @Option(help: "Classes for the cam view.") var topk = 3
     @Option(help: "Channel order of sheets: index, mean, max or variance.") var sort = "index"
+    @Option(name: .customLong("text-size"), help: "Pixel size of the figures' body text (titles 1.6×); DejaVu Sans through FreeType, the 5×7 bitmap font when no font is found (default 14).") var textSize: Int?
     @Flag(help: "Also write each view's tensor as float32 .npy.") var raw = false
     @Option(help: "Views drawn at once (default: one per core).") var threads: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -48,6 +51,7 @@ struct Export: ParsableCommand {
             let options = try exportOptions()
             let start = DispatchTime.now()
             let progress = ProgressLine(enabled: !quiet)
+            progress.status(FigureText.configure(size: textSize))
             progress.status("loading model")
             let loaded = try LoadedModel.load(weights: weights, ema: ema)
             let input = try PreparedInput.make(image: image, inputTensor: inputTensor, size: size)
@@ -99,6 +103,7 @@ struct Export: ParsableCommand {
         }
         guard topk >= 1 else { throw UserError("--topk must be at least 1") }
         if let t = threads, t < 1 { throw UserError("--threads must be at least 1, got \(t)") }
+        if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
         o.raw = raw
         return o
     }

@@ -20,6 +20,7 @@ struct Tour: ParsableCommand {
     @Option(help: "Input side after the eval transform.") var size = 224
     @Option(help: "Colour depth: auto, truecolor, 256, 16 or none (NO_COLOR is honoured too).") var colors = "auto"
     @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
+    @Option(help: "Pictures as pixels: auto (detect kitty, sixel or iTerm2 images), kitty, sixel, iterm2 or none (half blocks).") var graphics = "auto"
     @Flag(help: "Start in presenter mode: the next step comes by itself.") var autoplay = false
     @Option(help: "Seconds per step in presenter mode.") var dwell: Double = 12
 
@@ -27,7 +28,7 @@ struct Tour: ParsableCommand {
         if !(dwell >= 1 && dwell <= 600) {
             try runReportingErrors { throw UserError("--dwell must be between 1 and 600 seconds, got \(dwell)") }
         }
-        try ExplorerLaunch.run(image: image, weights: weights, ema: ema, size: size, colors: colors, mouse: !noMouse) { options in
+        try ExplorerLaunch.run(image: image, weights: weights, ema: ema, size: size, colors: colors, mouse: !noMouse, graphics: graphics) { options in
             options.tour = true
             options.tourAutoplay = autoplay
             options.tourDwellSeconds = dwell
