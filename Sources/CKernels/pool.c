@@ -13,6 +13,10 @@
 // mid-chunk — the pool runs the next regions on the caller alone for a back-off time (doubling
 // while it keeps happening), because on a shared core every region would risk the same stall.
 //
+// The same back-off follows a run of lopsided regions, in which the caller ran almost every chunk
+// itself: the other participants are not getting their cores often enough for a split to pay,
+// and each region risks the stall above.
+//
 // Regions too small for a hand-off to pay (vck_parallel's flops, against a hand-off time measured
 // at first use) run on the caller alone as well.
 #define _GNU_SOURCE
@@ -60,6 +64,7 @@ static _Atomic(void *) task_ctx;
 static int started = 0;                       // workers created so far (under pool_lock)
 static uint64_t generation = 0;               // under pool_lock
 static long alone_until = 0, backoff = 0, clean_since_stall = 0;   // under pool_lock
+static double lopsided_score = 0;             // moving share of recent split regions that were lopsided
 static double handoff_ns = -1;                // measured at first use (under pool_lock)
 static vck_pool_stats stats;                  // under pool_lock
 static _Atomic int force_split = 0;           // tests: split every region, whatever it costs
@@ -184,18 +189,19 @@ static void handoff_task(void *ctx, long i) {
     struct handoff_probe *p = ctx;
     if (i == 1) { atomic_store(&p->claimed, 1); return; }
     long start = now_ns();
-    while (!atomic_load(&p->claimed) && now_ns() - start < 1000000) VCK_PAUSE();
+    while (!atomic_load(&p->claimed) && now_ns() - start < 100000) VCK_PAUSE();
 }
 
 // Measured at first use and again every HANDOFF_EVERY_NS: what it costs changes with the load on
 // the other cores (a busy core hands over late, and then regions are better run alone). At most
-// a couple of milliseconds of rounds, the best one counting.
+// about half a millisecond of rounds (a worker that has not come within 100 µs is not coming
+// soon), the best one counting.
 static const long HANDOFF_EVERY_NS = 1000000000;
 static long handoff_measured_at = 0;
 
 static void measure_handoff(void) {
     long best = 1000000, start = now_ns();
-    for (int round = 0; round < 24 && (round < 4 || now_ns() - start < 2000000); round++) {
+    for (int round = 0; round < 24 && (round < 3 || now_ns() - start < 500000); round++) {
         struct handoff_probe p = { 0 };
         long mine, busy, t0 = now_ns();
         run_region(2, 2, handoff_task, &p, &mine, &busy);
@@ -238,10 +244,17 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
         stats.split++;
         stats.caller_chunks += mine;
         stats.chunks += count;
-        if (waited > 2 * busy / (mine > 0 ? mine : 1) + STALL_SLACK_NS) {
-            // Another participant held a chunk far longer than the caller's took: it lost its core.
-            stats.stalls++;
-            stats.stall_ns += waited;
+        // Lopsided: the others ran less than a quarter of their fair share of the chunks.
+        long others = count - mine;
+        int lopsided = others * 4 * parts < count * (parts - 1);
+        if (lopsided) stats.lopsided++;
+        lopsided_score = lopsided_score * 0.875 + (lopsided ? 0.125 : 0);
+        int stalled = waited > 2 * busy / (mine > 0 ? mine : 1) + STALL_SLACK_NS;
+        if (stalled) { stats.stalls++; stats.stall_ns += waited; }
+        if (stalled || lopsided_score > 0.5) {
+            // Another participant held a chunk far longer than the caller's took (it lost its
+            // core), or the others have hardly been taking part: alone for a while.
+            lopsided_score = 0;
             backoff = backoff == 0 ? BACKOFF_MIN_NS : backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : backoff * 2;
             alone_until = now_ns() + backoff;
             clean_since_stall = 0;
@@ -284,6 +297,6 @@ void vck_pool_reset(void) {
     pthread_mutex_lock(&pool_lock);
     vck_pool_stats zero = { 0 };
     stats = zero;
-    alone_until = 0; backoff = 0; clean_since_stall = 0;
+    alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0;
     pthread_mutex_unlock(&pool_lock);
 }

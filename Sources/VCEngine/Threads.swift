@@ -30,6 +30,8 @@ public struct PoolStats: Sendable {
     public let regions, small, backedOff, split: Int
     /// Chunks of the split regions, and how many of them the calling thread ran itself.
     public let chunks, callerChunks: Int
+    /// Split regions in which the other threads ran less than a quarter of their share.
+    public let lopsided: Int
     /// Split regions in which another thread held a chunk far longer than the caller's took,
     /// and the milliseconds the caller waited in them.
     public let stalls: Int
@@ -38,7 +40,7 @@ public struct PoolStats: Sendable {
     public static func read() -> PoolStats {
         let s = vck_pool_stats_read()
         return PoolStats(regions: s.regions, small: s.small, backedOff: s.backed_off, split: s.split, chunks: s.chunks,
-                         callerChunks: s.caller_chunks, stalls: s.stalls, stallMilliseconds: Double(s.stall_ns) / 1e6)
+                         callerChunks: s.caller_chunks, lopsided: s.lopsided, stalls: s.stalls, stallMilliseconds: Double(s.stall_ns) / 1e6)
     }
 
     /// Statistics to zero, and any back-off forgotten.

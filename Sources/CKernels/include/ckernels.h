@@ -86,10 +86,10 @@ void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, lo
 typedef void (*vck_task)(void *ctx, long index);
 void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx);
 // What the pool did since the last reset: regions asked for, run alone because small, run alone
-// while backing off, split; chunks of the split ones and how many the caller ran; stalls and the
-// time lost waiting in them.
+// while backing off, split; chunks of the split ones and how many the caller ran; lopsided split
+// regions (the caller ran nearly every chunk); stalls and the time lost waiting in them.
 typedef struct {
-    long regions, small, backed_off, split, chunks, caller_chunks, stalls, stall_ns;
+    long regions, small, backed_off, split, chunks, caller_chunks, lopsided, stalls, stall_ns;
 } vck_pool_stats;
 vck_pool_stats vck_pool_stats_read(void);
 void vck_pool_reset(void);               // statistics to zero, back-off forgotten
