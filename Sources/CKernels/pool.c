@@ -65,7 +65,7 @@ static int started = 0;                       // workers created so far (under p
 static uint64_t generation = 0;               // under pool_lock
 static long alone_until = 0, backoff = 0, clean_since_stall = 0;   // under pool_lock
 static double lopsided_score = 0;             // moving share of recent split regions that were lopsided
-static double handoff_ns = -1;                // measured at first use (under pool_lock)
+static _Atomic double handoff_ns = -1;        // measured at first use (written under pool_lock)
 static vck_pool_stats stats;                  // under pool_lock
 static _Atomic int force_split = 0;           // tests: split every region, whatever it costs
 
@@ -83,13 +83,15 @@ static void futex_wake_all(_Atomic uint32_t *word) {
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-// Claims the next chunk of the region `seen` belongs to; -1 when there is none left (or the
-// ticket has moved on to another region, whose chunks the caller will see on its next load).
+// Claims the next chunk of the region `seen` belongs to; -1 when there is none left, or when the
+// ticket has moved on to another region (its chunks are claimed after a fresh look at it: the
+// claimer's participant check and its finish_chunk must be about the region it claimed from).
 static long claim(uint64_t seen) {
-    while (T_NEXT(seen) < T_COUNT(seen)) {
+    const uint64_t region = seen & ~(uint64_t)0xffff;
+    while ((seen & ~(uint64_t)0xffff) == region && T_NEXT(seen) < T_COUNT(seen)) {
         if (atomic_compare_exchange_weak_explicit(&ticket, &seen, seen + 1, memory_order_acquire, memory_order_relaxed))
             return (long)T_NEXT(seen);
-        // seen now holds the current ticket: another region's is not ours to take from here.
+        // seen now holds the current ticket.
     }
     return -1;
 }
@@ -213,9 +215,10 @@ static void measure_handoff(void) {
 }
 
 void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx) {
-    if (count <= 1 || threads <= 1 || pthread_mutex_trylock(&pool_lock) != 0) {
-        // One chunk or one thread, or another thread is using the pool (the explorer's
-        // background work): all on the caller.
+    if (count <= 1 || threads <= 1 || count > 0xffff || pthread_mutex_trylock(&pool_lock) != 0) {
+        // One chunk or one thread, more chunks than the ticket counts (callers ask for far
+        // fewer), or another thread is using the pool (the explorer's background work, or a
+        // region nested in one of this thread's chunks): all on the caller.
         run_alone(count, fn, ctx);
         return;
     }
@@ -224,7 +227,6 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
     // At most one participant per core: more would take turns with each other.
     long parts = threads < cores ? threads : cores;
     if (parts > MAX_WORKERS + 1) parts = MAX_WORKERS + 1;
-    if (count > 0xffff - 256) count = 0xffff - 256;   // fits the ticket (callers ask for far fewer)
     start_workers(parts - 1);
     if (parts > started + 1) parts = started + 1;
     if (parts > count) parts = count;
@@ -274,7 +276,9 @@ int vck_parallel_pays(double flops) {
 }
 
 double vck_handoff_ns(void) {
-    pthread_mutex_lock(&pool_lock);
+    // Busy pool (another caller, or asked from inside a chunk of this thread's region): the last
+    // figure, unmeasured (−1) meaning "do not split".
+    if (pthread_mutex_trylock(&pool_lock) != 0) return handoff_ns;
     static long cores = 0;
     if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
     if (cores > 1 && (handoff_ns < 0 || now_ns() - handoff_measured_at > HANDOFF_EVERY_NS)) {
