@@ -68,6 +68,7 @@ static double lopsided_score = 0;             // moving share of recent split re
 static _Atomic double handoff_ns = -1;        // measured at first use (written under pool_lock)
 static vck_pool_stats stats;                  // under pool_lock
 static _Atomic int force_split = 0;           // tests: split every region, whatever it costs
+static _Atomic long small_asked = 0;          // regions vck_parallel_pays kept whole (not under the lock)
 
 static long now_ns(void) {
     struct timespec t;
@@ -272,7 +273,9 @@ void vck_pool_force_split(int on) { atomic_store(&force_split, on); }
 int vck_parallel_pays(double flops) {
     if (atomic_load_explicit(&force_split, memory_order_relaxed)) return 1;
     double h = vck_handoff_ns();
-    return h >= 0 && flops / vck_flops_per_ns() >= HANDOFF_FACTOR * h;
+    if (h >= 0 && flops / vck_flops_per_ns() >= HANDOFF_FACTOR * h) return 1;
+    atomic_fetch_add_explicit(&small_asked, 1, memory_order_relaxed);
+    return 0;
 }
 
 double vck_handoff_ns(void) {
@@ -294,6 +297,9 @@ vck_pool_stats vck_pool_stats_read(void) {
     pthread_mutex_lock(&pool_lock);
     vck_pool_stats s = stats;
     pthread_mutex_unlock(&pool_lock);
+    long asked = atomic_load(&small_asked);
+    s.regions += asked;
+    s.small += asked;
     return s;
 }
 
@@ -301,6 +307,7 @@ void vck_pool_reset(void) {
     pthread_mutex_lock(&pool_lock);
     vck_pool_stats zero = { 0 };
     stats = zero;
+    atomic_store(&small_asked, 0);
     alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0;
     pthread_mutex_unlock(&pool_lock);
 }

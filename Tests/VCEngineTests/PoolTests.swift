@@ -77,8 +77,10 @@ final class PoolTests: XCTestCase {
         guard let handoff = PoolStats.handoffMicroseconds else { throw XCTSkip("one core") }
         XCTAssertGreaterThan(handoff, 0)
         XCTAssertEqual(vck_parallel_pays(1000), 0)
-        Parallel.forEach(4, threads: 2, flops: 1000) { _ in }
         XCTAssertEqual(PoolStats.read().small, 1)
+        Parallel.forEach(4, threads: 2, flops: 1000) { _ in }
+        XCTAssertEqual(PoolStats.read().small, 2)
+        XCTAssertEqual(PoolStats.read().split, 0)
         XCTAssertEqual(vck_parallel_pays(1e15), 1)
     }
 

@@ -95,7 +95,8 @@ vck_pool_stats vck_pool_stats_read(void);
 void vck_pool_reset(void);               // statistics to zero, back-off forgotten
 double vck_handoff_ns(void);             // the measured hand-off (−1 on one core)
 // Whether a region of this much arithmetic is worth splitting at all (the cost model alone; for
-// callers whose work is cheaper as one call than as chunks run one after another).
+// callers whose work is cheaper as one call than as chunks run one after another). A region it
+// keeps whole counts in the statistics as run alone because small.
 int vck_parallel_pays(double flops);
 // Tests: with on, every region of two or more chunks is split, however small, and stalls cause no
 // back-off (so that a split's results can be compared with one thread's whatever the load).

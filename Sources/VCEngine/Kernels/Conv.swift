@@ -135,7 +135,7 @@ struct DepthwiseConv: Sendable {
             let threads = EngineThreads.current, blocks = (c + 15) / 16
             let flops = Double(2 * h * w * c * k * k)
             vck_tally_macs(h * w * c * k * k)
-            if threads > 1 && h < 8 * threads && blocks >= threads {
+            if threads > 1 && h < 8 * threads && blocks >= threads && Parallel.pays(flops) {
                 // Few rows (stage 4's 7): chunks of channel blocks instead (3 rows against 4 left
                 // one thread waiting a quarter of the time).
                 let chunks = min(blocks, threads * Parallel.chunksPerThread)

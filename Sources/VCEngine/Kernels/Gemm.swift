@@ -16,7 +16,7 @@ func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb
     let beta: Float = accumulate ? 1 : 0
     vck_tally_macs(m * n * k)
     let flops = Double(2 * m * n * k)
-    guard threads > 1, vck_parallel_pays(flops) != 0 else {
+    guard threads > 1, Parallel.pays(flops) else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         return

@@ -60,7 +60,7 @@ final class GemmWeight: @unchecked Sendable {
         func split(_ e: UnsafePointer<vck_epilogue>?) {
             nonisolated(unsafe) let a = a, c = c, p = packed, e = e
             let acc: Int32 = accumulate ? 1 : 0, panels = vck_packed_panels(p)
-            if threads == 1 || vck_parallel_pays(flops) == 0 {
+            if threads == 1 || !Parallel.pays(flops) {
                 vck_packed_gemm(p, a, lda, c, ldc, 0, m, 0, panels, acc, e)
             } else if (m >= 64 * threads && m >= n) || panels < threads {
                 // Token chunks, a few per thread, of at least 96 tokens: each packs only its own.

@@ -28,11 +28,16 @@ enum Parallel {
         }
     }
 
+    /// Whether a region of this much arithmetic is worth splitting now (the pool's cost model);
+    /// for loops that would rather run as one call than as chunks one after another.
+    static func pays(_ flops: Double) -> Bool { vck_parallel_pays(flops) != 0 }
+
     /// Splits `count` rows into contiguous chunks (a few per thread) handed out as threads come
-    /// free; `flops` is the arithmetic of all the rows together.
+    /// free; `flops` is the arithmetic of all the rows together. One call over all the rows when
+    /// the split does not pay.
     static func rows(_ count: Int, flops: Double, threads: Int = EngineThreads.current, _ body: (Range<Int>) -> Void) {
         let chunks = min(count, threads * chunksPerThread)
-        guard threads > 1, chunks > 1 else { body(0..<count); return }
+        guard threads > 1, chunks > 1, pays(flops) else { body(0..<count); return }
         forEach(chunks, threads: threads, flops: flops) { p in body((count * p / chunks)..<(count * (p + 1) / chunks)) }
     }
 }

@@ -31,7 +31,7 @@ extension Mlp {
         // One chunk of rows per thread (each chunk computes one extra hidden row at its top edge,
         // so more chunks would cost more fc1 work); the cost model may keep it on one thread.
         let flops = Double(2 * h * w * (2 * c * hd + 9 * hd))
-        let threads = vck_parallel_pays(flops) != 0 ? min(EngineThreads.current, max(1, h / band)) : 1
+        let threads = Parallel.pays(flops) ? min(EngineThreads.current, max(1, h / band)) : 1
         let fc1Epilogue = GemmEpilogue(scale: fc1.bn.scale, shift: fc1.shift, act: .gelu)
         input.data.withUnsafeBufferPointer { inBuf in residual.data.withUnsafeMutableBufferPointer { resBuf in
         mid.weight.withUnsafeBufferPointer { mwBuf in mid.bias.withUnsafeBufferPointer { mbBuf in
