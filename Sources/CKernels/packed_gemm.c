@@ -117,10 +117,12 @@ static vck_packed *pack_with(const float *w, long n, long k, int sentinel) {
 
 long vck_packed_panels(const vck_packed *p) { return p->nm; }
 
-enum { SCRATCH = KC * NC + SLACK };
+// The packing buffer for X (384 KB), then a tile of up to (MC + 16) × NC products (60 KB; a
+// panel can be up to 16 channels over MC where split() rounds its bounds), see gemm_with.
+enum { TILE = KC * NC + SLACK, SCRATCH = TILE + (MC + 16) * NC + SLACK };
 
-// Each thread's packing buffer for X (384 KB), allocated on its first product and freed when the
-// thread ends: allocating it per call cost page faults on every product.
+// Each thread's scratch, allocated on its first product and freed when the thread ends:
+// allocating it per call cost page faults on every product.
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static void scratch_key_init(void) { pthread_key_create(&scratch_key, free); }
@@ -130,7 +132,7 @@ static float *thread_scratch(void) {
     float *s = pthread_getspecific(scratch_key);
     if (!s) {
         s = aligned_floats(SCRATCH);
-        if (!s) { fprintf(stderr, "vcview: out of memory (384 KB of packing scratch for a matrix product)\n"); abort(); }
+        if (!s) { fprintf(stderr, "vcview: out of memory (444 KB of packing scratch for a matrix product)\n"); abort(); }
         pthread_setspecific(scratch_key, s);
     }
     return s;
@@ -153,6 +155,25 @@ static void tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, lo
     }
 }
 
+// The epilogue on a finished tile held apart from C (rows ldt apart), written to rows
+// j0 ≤ t < j0 + nc, channels m0 ≤ ch < m0 + mi of c; with a residual, c is not written at all.
+static void tile_epilogue_from(const vck_epilogue *e, const float *tile, long ldt, float *c, long ldc,
+                               long j0, long nc, long m0, long mi) {
+    if (e->residual) {
+        for (long j = 0; j < nc; j++)
+            vck_residual_row(e->residual + (j0 + j) * e->ldr + m0, tile + j * ldt, mi, e->scale + m0, e->shift + m0,
+                             e->gain ? e->gain + m0 : NULL);
+        return;
+    }
+    float *out = c + j0 * ldc + m0;
+    switch (e->act) {
+    case VCK_ACT_NONE: for (long j = 0; j < nc; j++) vck_affine_row_to(out + j * ldc, tile + j * ldt, mi, e->scale + m0, e->shift + m0, VCK_ACT_NONE); break;
+    case VCK_ACT_RELU: for (long j = 0; j < nc; j++) vck_affine_row_to(out + j * ldc, tile + j * ldt, mi, e->scale + m0, e->shift + m0, VCK_ACT_RELU); break;
+    case VCK_ACT_GELU: for (long j = 0; j < nc; j++) vck_affine_row_to(out + j * ldc, tile + j * ldt, mi, e->scale + m0, e->shift + m0, VCK_ACT_GELU); break;
+    case VCK_ACT_SILU: for (long j = 0; j < nc; j++) vck_affine_row_to(out + j * ldc, tile + j * ldt, mi, e->scale + m0, e->shift + m0, VCK_ACT_SILU); break;
+    }
+}
+
 // rows × n floats, rows ldc apart, set to 0 in registers' width: as a memset per row of 64
 // floats (what the compiler turns this loop into unless told not to) the calls showed up as 4%
 // of a forward.
@@ -170,6 +191,11 @@ static void gemm_with(const vck_packed *p, const float *x, long ldx, float *c, l
                       long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue,
                       float *scratch) {
     if (t1 <= t0 || p1 <= p0) return;
+    // With an epilogue and one pass over K, each tile is computed in a small buffer of its own
+    // (in L1/L2) and the epilogue writes C from there: C is written once instead of zeroed, added
+    // to and rewritten, and not at all when the epilogue adds into a residual. Same sums, same
+    // per-element epilogue, so the same bits.
+    float *tile = epilogue && !accumulate && p->nk == 1 ? scratch + TILE : NULL;
     long chunks = (t1 - t0 + NC - 1) / NC;
     for (long q = 0; q < chunks; q++) {
         long j0 = t0 + (t1 - t0) * q / chunks, nc = t0 + (t1 - t0) * (q + 1) / chunks - j0;
@@ -179,10 +205,17 @@ static void gemm_with(const vck_packed *p, const float *x, long ldx, float *c, l
             G.oncopy(kl, nc, x + j0 * ldx + k0, ldx, scratch);
             for (long i = p0; i < p1; i++) {
                 long m0 = p->mb[i], mi = p->mb[i + 1] - m0;
-                float *tile = c + j0 * ldc + m0;
+                if (tile) {
+                    long ldt = round_up(mi, 16);
+                    zero_rows(tile, ldt, nc, mi);
+                    G.kernel(mi, nc, kl, 1.0f, p->panel[i], scratch, tile, ldt);
+                    tile_epilogue_from(epilogue, tile, ldt, c, ldc, j0, nc, m0, mi);
+                    continue;
+                }
+                float *out = c + j0 * ldc + m0;
                 // The kernel adds to C: start the tile at zero just before its first pass.
-                if (l == 0 && !accumulate) zero_rows(tile, ldc, nc, mi);
-                G.kernel(mi, nc, kl, 1.0f, p->panel[l * p->nm + i], scratch, tile, ldc);
+                if (l == 0 && !accumulate) zero_rows(out, ldc, nc, mi);
+                G.kernel(mi, nc, kl, 1.0f, p->panel[l * p->nm + i], scratch, out, ldc);
                 if (l == p->nk - 1 && epilogue) tile_epilogue(epilogue, c, ldc, j0, nc, m0, mi);
             }
         }

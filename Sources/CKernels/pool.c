@@ -1,16 +1,34 @@
-// A small fork-join pool for the engine's parallel loops.
+// A small fork-join pool for the engine's parallel loops, written for cores that are shared.
 //
-// Dispatch's concurrentPerform wakes its workers through the kernel for every call; a VCMamba
-// forward has hundreds of short parallel regions (GEMM halves, epilogues, depthwise rows), and on
-// two cores ~15% of the time went to the scheduler. Here the workers spin briefly on a generation
-// counter after each task, so back-to-back regions start within a cache-line transfer, and only
-// sleep on a condition variable after a quiet spell (so an idle explorer uses no CPU).
+// A region is cut into chunks that every participant (the caller and up to threads − 1 workers)
+// claims one at a time from a shared ticket, so nobody owns a fixed half: when a worker has not
+// started (its core is busy with another program, or it is still waking up) the caller takes the
+// remaining chunks itself, and a region ends when its last claimed chunk is done.
+//
+// Nobody spins when spinning cannot help. A worker spins a short while after each region (a
+// forward pass has hundreds of them back to back, and a sleeping worker costs a wake-up of several
+// microseconds), then sleeps on a futex; the caller, once every chunk is claimed, spins a short
+// while for the others' last chunks and then sleeps on a futex too. If the caller had to wait far
+// longer for another participant's chunk than its own chunks took — that participant lost its core
+// mid-chunk — the pool runs the next regions on the caller alone for a back-off time (doubling
+// while it keeps happening), because on a shared core every region would risk the same stall.
+//
+// The same back-off follows a run of lopsided regions, in which the caller ran almost every chunk
+// itself: the other participants are not getting their cores often enough for a split to pay,
+// and each region risks the stall above.
+//
+// Regions too small for a hand-off to pay (vck_parallel's flops, against a hand-off time measured
+// at first use) run on the caller alone as well.
+#define _GNU_SOURCE
 #include "ckernels.h"
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdbool.h>
-#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -19,90 +37,277 @@
 #define VCK_PAUSE() ((void)0)
 #endif
 
-enum { MAX_WORKERS = 63, SPIN_ROUNDS = 200000 };   // ~200000 pauses ≈ tens of microseconds
+enum { MAX_WORKERS = 63 };
+static const long WORKER_SPIN_NS = 60000;      // a worker's spin after a region before it sleeps
+static const long CALLER_SPIN_NS = 30000;      // the caller's spin for the last chunks before it sleeps
+static const long STALL_SLACK_NS = 40000;      // a wait longer than 2 chunks + this is a stall
+static const long BACKOFF_MIN_NS = 20000000;   // alone for 20 ms after a stall …
+static const long BACKOFF_MAX_NS = 1000000000; // … doubling up to 1 s while stalls continue
+static const double HANDOFF_FACTOR = 8;        // a region must take this many hand-offs to be split
+
+// The ticket: generation (24 bits) | participants (8) | chunks (16) | next chunk to claim (16).
+// One word, so a claim (compare-and-swap) can never take a chunk of a region other than the one
+// it looked at, however late the claimer runs.
+#define T_GEN(t) ((t) >> 40)
+#define T_PARTS(t) (((t) >> 32) & 0xff)
+#define T_COUNT(t) (((t) >> 16) & 0xffff)
+#define T_NEXT(t) ((t) & 0xffff)
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;     // one caller at a time
-static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static int started = 0;                    // workers created so far (under pool_lock)
-static _Atomic long generation = 0;        // bumped once per task
-static _Atomic long pending = 0;           // workers that have not yet finished (or skipped) the current task
+static _Atomic uint64_t ticket = 0;
+static _Atomic uint32_t done = 0;             // chunks of the current region finished
+static _Atomic uint32_t wake_word = 0;        // bumped per region; sleeping workers wait on it
 static _Atomic int sleepers = 0;
-static vck_task task_fn;
-static void *task_ctx;
-static long task_count;
+static _Atomic int caller_sleeping = 0;
+static _Atomic(vck_task) task_fn;
+static _Atomic(void *) task_ctx;
+static int started = 0;                       // workers created so far (under pool_lock)
+static uint64_t generation = 0;               // under pool_lock
+static long alone_until = 0, backoff = 0, clean_since_stall = 0;   // under pool_lock
+static double lopsided_score = 0;             // moving share of recent split regions that were lopsided
+static _Atomic double handoff_ns = -1;        // measured at first use (written under pool_lock)
+static vck_pool_stats stats;                  // under pool_lock
+static _Atomic int force_split = 0;           // tests: split every region, whatever it costs
+static _Atomic long small_asked = 0;          // regions vck_parallel_pays kept whole (not under the lock)
 
-struct worker_start { long id, generation; };
+static long now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
 
+static void futex_wait(_Atomic uint32_t *word, uint32_t expected) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic uint32_t *word) {
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+// Claims the next chunk of the region `seen` belongs to; -1 when there is none left, or when the
+// ticket has moved on to another region (its chunks are claimed after a fresh look at it: the
+// claimer's participant check and its finish_chunk must be about the region it claimed from).
+static long claim(uint64_t seen) {
+    const uint64_t region = seen & ~(uint64_t)0xffff;
+    while ((seen & ~(uint64_t)0xffff) == region && T_NEXT(seen) < T_COUNT(seen)) {
+        if (atomic_compare_exchange_weak_explicit(&ticket, &seen, seen + 1, memory_order_acquire, memory_order_relaxed))
+            return (long)T_NEXT(seen);
+        // seen now holds the current ticket.
+    }
+    return -1;
+}
+
+static void finish_chunk(uint64_t region) {
+    uint32_t d = atomic_fetch_add(&done, 1) + 1;
+    if (d == T_COUNT(region) && atomic_load(&caller_sleeping)) futex_wake_all(&done);
+}
+
+// A worker: claims chunks while the current region has any for it, otherwise waits for the ticket
+// to change — spinning for WORKER_SPIN_NS, then asleep on wake_word.
 static void *worker(void *arg) {
-    // The generation current when the worker was created: a task posted before the thread got
-    // to run is then still seen as new.
-    struct worker_start start = *(struct worker_start *)arg;
-    free(arg);
-    long id = start.id;                    // 1 … MAX_WORKERS; part 0 is the caller's
-    long seen = start.generation;
+    long id = (long)arg;                    // 1 … MAX_WORKERS; the caller is participant 0
     for (;;) {
-        long g;
-        int spins = 0;
-        while ((g = atomic_load_explicit(&generation, memory_order_acquire)) == seen && spins < SPIN_ROUNDS) {
+        uint64_t t = atomic_load_explicit(&ticket, memory_order_acquire);
+        if ((long)T_PARTS(t) > id && T_NEXT(t) < T_COUNT(t)) {
+            long chunk = claim(t);
+            if (chunk >= 0) {
+                // The claim succeeded on region t, which cannot end before this chunk does, so the
+                // task it names is still the one published with it.
+                vck_task fn = atomic_load_explicit(&task_fn, memory_order_relaxed);
+                fn(atomic_load_explicit(&task_ctx, memory_order_relaxed), chunk);
+                finish_chunk(t);
+            }
+            continue;
+        }
+        long spin_start = now_ns();
+        for (int n = 1; atomic_load_explicit(&ticket, memory_order_relaxed) == t; n++) {
             VCK_PAUSE();
-            // Now and then let another runnable thread have the core (a no-op when none is).
-            if (++spins % 4096 == 0) sched_yield();
+            if (n % 64 == 0 && now_ns() - spin_start > WORKER_SPIN_NS) {
+                uint32_t w = atomic_load(&wake_word);
+                atomic_fetch_add(&sleepers, 1);
+                // Seen after the caller's store of a new ticket, or the caller sees sleepers > 0.
+                if (atomic_load(&ticket) == t) futex_wait(&wake_word, w);
+                atomic_fetch_sub(&sleepers, 1);
+                spin_start = now_ns();
+            }
         }
-        if (g == seen) {
-            pthread_mutex_lock(&sleep_lock);
-            atomic_fetch_add(&sleepers, 1);
-            while ((g = atomic_load_explicit(&generation, memory_order_acquire)) == seen) pthread_cond_wait(&wake, &sleep_lock);
-            atomic_fetch_sub(&sleepers, 1);
-            pthread_mutex_unlock(&sleep_lock);
-        }
-        seen = g;
-        // Every worker acknowledges every task, even one it has no part in, so the caller never
-        // rewrites the task while a worker could still be reading it.
-        if (id < task_count) task_fn(task_ctx, id);
-        atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
     }
     return 0;
 }
 
-void vck_parallel(long count, vck_task fn, void *ctx) {
-    if (count <= 1 || pthread_mutex_trylock(&pool_lock) != 0) {
-        // One part, or another thread is using the pool (the explorer's background work): serial.
-        for (long i = 0; i < count; i++) fn(ctx, i);
-        return;
-    }
-    // At most one worker per other core: spinning workers on an oversubscribed machine would take
-    // turns with the threads doing the work. Parts beyond that run on the caller.
-    static long cores = 0;                 // read once (glibc reads /sys for it)
-    if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-    long wanted = count - 1;
-    if (wanted > cores - 1) wanted = cores - 1;
-    if (wanted > MAX_WORKERS) wanted = MAX_WORKERS;
+static void start_workers(long wanted) {
     while (started < wanted) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        struct worker_start *start = malloc(sizeof *start);
-        if (!start) { pthread_attr_destroy(&attr); break; }
-        start->id = started + 1;
-        start->generation = atomic_load(&generation);
-        if (pthread_create(&t, &attr, worker, start) != 0) { free(start); pthread_attr_destroy(&attr); break; }
+        int failed = pthread_create(&t, &attr, worker, (void *)(long)(started + 1));
         pthread_attr_destroy(&attr);
+        if (failed) break;
         started++;
     }
-    long parts = count < started + 1 ? count : started + 1;
-    task_fn = fn; task_ctx = ctx; task_count = parts;
-    atomic_store_explicit(&pending, started, memory_order_relaxed);
-    // Workers beyond `parts` see the new generation too and skip the task.
-    atomic_fetch_add_explicit(&generation, 1, memory_order_acq_rel);
-    if (atomic_load(&sleepers) > 0) {
-        pthread_mutex_lock(&sleep_lock);
-        pthread_cond_broadcast(&wake);
-        pthread_mutex_unlock(&sleep_lock);
+}
+
+static void run_alone(long count, vck_task fn, void *ctx) {
+    for (long i = 0; i < count; i++) fn(ctx, i);
+}
+
+// Posts a region and takes part in it; returns the nanoseconds the caller waited, after its last
+// chunk, for the others' (and its own chunk count and time in *mine, *busy).
+static long run_region(long count, long parts, vck_task fn, void *ctx, long *mine, long *busy) {
+    atomic_store_explicit(&task_fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&task_ctx, ctx, memory_order_relaxed);
+    atomic_store_explicit(&done, 0, memory_order_relaxed);
+    generation = (generation + 1) & 0xffffff;
+    uint64_t t = generation << 40 | (uint64_t)parts << 32 | (uint64_t)count << 16;
+    atomic_store(&ticket, t);                  // publishes the task fields with it
+    atomic_fetch_add(&wake_word, 1);
+    if (atomic_load(&sleepers) > 0) futex_wake_all(&wake_word);
+    long t0 = now_ns();
+    *mine = 0;
+    for (long chunk; (chunk = claim(atomic_load_explicit(&ticket, memory_order_relaxed))) >= 0;) {
+        fn(ctx, chunk);
+        (*mine)++;
+        finish_chunk(t);
     }
-    fn(ctx, 0);
-    for (long i = parts; i < count; i++) fn(ctx, i);      // only if workers could not be created
-    while (atomic_load_explicit(&pending, memory_order_acquire) > 0) VCK_PAUSE();
+    long t1 = now_ns();
+    *busy = t1 - t0;
+    if (atomic_load(&done) == (uint32_t)count) return 0;
+    for (int n = 1; atomic_load(&done) < (uint32_t)count; n++) {
+        VCK_PAUSE();
+        if (n % 64 == 0 && now_ns() - t1 > CALLER_SPIN_NS) {
+            atomic_store(&caller_sleeping, 1);
+            uint32_t d;
+            while ((d = atomic_load(&done)) < (uint32_t)count) futex_wait(&done, d);
+            atomic_store(&caller_sleeping, 0);
+        }
+    }
+    return now_ns() - t1;
+}
+
+// Round trip of a region whose first chunk waits until another participant has claimed the
+// second: the cost of handing work over to a worker that is spinning, as a forward pass sees it.
+struct handoff_probe { _Atomic int claimed; };
+static void handoff_task(void *ctx, long i) {
+    struct handoff_probe *p = ctx;
+    if (i == 1) { atomic_store(&p->claimed, 1); return; }
+    long start = now_ns();
+    while (!atomic_load(&p->claimed) && now_ns() - start < 100000) VCK_PAUSE();
+}
+
+// Measured at first use and again every HANDOFF_EVERY_NS: what it costs changes with the load on
+// the other cores (a busy core hands over late, and then regions are better run alone). At most
+// about half a millisecond of rounds (a worker that has not come within 100 µs is not coming
+// soon), the best one counting.
+static const long HANDOFF_EVERY_NS = 1000000000;
+static long handoff_measured_at = 0;
+
+static void measure_handoff(void) {
+    long best = 1000000, start = now_ns();
+    for (int round = 0; round < 24 && (round < 3 || now_ns() - start < 500000); round++) {
+        struct handoff_probe p = { 0 };
+        long mine, busy, t0 = now_ns();
+        run_region(2, 2, handoff_task, &p, &mine, &busy);
+        long t = now_ns() - t0;
+        if (round >= 2 && t < best) best = t;   // the first rounds wake the worker
+    }
+    handoff_ns = (double)best;
+    handoff_measured_at = now_ns();
+}
+
+void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx) {
+    if (count <= 1 || threads <= 1 || count > 0xffff || pthread_mutex_trylock(&pool_lock) != 0) {
+        // One chunk or one thread, more chunks than the ticket counts (callers ask for far
+        // fewer), or another thread is using the pool (the explorer's background work, or a
+        // region nested in one of this thread's chunks): all on the caller.
+        run_alone(count, fn, ctx);
+        return;
+    }
+    static long cores = 0;                 // read once (glibc reads /sys for it)
+    if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    // At most one participant per core: more would take turns with each other.
+    long parts = threads < cores ? threads : cores;
+    if (parts > MAX_WORKERS + 1) parts = MAX_WORKERS + 1;
+    start_workers(parts - 1);
+    if (parts > started + 1) parts = started + 1;
+    if (parts > count) parts = count;
+    long now = now_ns();
+    if (parts > 1 && (handoff_ns < 0 || now - handoff_measured_at > HANDOFF_EVERY_NS)) measure_handoff();
+    stats.regions++;
+    int forced = atomic_load_explicit(&force_split, memory_order_relaxed);
+    if (parts <= 1 || (!forced && flops / vck_flops_per_ns() < HANDOFF_FACTOR * handoff_ns)) {
+        stats.small++;
+        run_alone(count, fn, ctx);
+    } else if (!forced && now < alone_until) {
+        stats.backed_off++;
+        run_alone(count, fn, ctx);
+    } else {
+        long mine, busy;
+        long waited = run_region(count, parts, fn, ctx, &mine, &busy);
+        stats.split++;
+        stats.caller_chunks += mine;
+        stats.chunks += count;
+        // Lopsided: the others ran less than a quarter of their fair share of the chunks.
+        long others = count - mine;
+        int lopsided = others * 4 * parts < count * (parts - 1);
+        if (lopsided) stats.lopsided++;
+        lopsided_score = lopsided_score * 0.875 + (lopsided ? 0.125 : 0);
+        int stalled = waited > 2 * busy / (mine > 0 ? mine : 1) + STALL_SLACK_NS;
+        if (stalled) { stats.stalls++; stats.stall_ns += waited; }
+        if (stalled || lopsided_score > 0.5) {
+            // Another participant held a chunk far longer than the caller's took (it lost its
+            // core), or the others have hardly been taking part: alone for a while.
+            lopsided_score = 0;
+            backoff = backoff == 0 ? BACKOFF_MIN_NS : backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : backoff * 2;
+            alone_until = now_ns() + backoff;
+            clean_since_stall = 0;
+        } else if (backoff > 0 && ++clean_since_stall >= 200) {
+            backoff = 0;                       // a long clean spell: the cores are ours again
+        }
+    }
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void vck_pool_force_split(int on) { atomic_store(&force_split, on); }
+
+int vck_parallel_pays(double flops) {
+    if (atomic_load_explicit(&force_split, memory_order_relaxed)) return 1;
+    double h = vck_handoff_ns();
+    if (h >= 0 && flops / vck_flops_per_ns() >= HANDOFF_FACTOR * h) return 1;
+    atomic_fetch_add_explicit(&small_asked, 1, memory_order_relaxed);
+    return 0;
+}
+
+double vck_handoff_ns(void) {
+    // Busy pool (another caller, or asked from inside a chunk of this thread's region): the last
+    // figure, unmeasured (−1) meaning "do not split".
+    if (pthread_mutex_trylock(&pool_lock) != 0) return handoff_ns;
+    static long cores = 0;
+    if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    if (cores > 1 && (handoff_ns < 0 || now_ns() - handoff_measured_at > HANDOFF_EVERY_NS)) {
+        start_workers(1);
+        if (started > 0) measure_handoff();
+    }
+    double h = handoff_ns;
+    pthread_mutex_unlock(&pool_lock);
+    return h;
+}
+
+vck_pool_stats vck_pool_stats_read(void) {
+    pthread_mutex_lock(&pool_lock);
+    vck_pool_stats s = stats;
+    pthread_mutex_unlock(&pool_lock);
+    long asked = atomic_load(&small_asked);
+    s.regions += asked;
+    s.small += asked;
+    return s;
+}
+
+void vck_pool_reset(void) {
+    pthread_mutex_lock(&pool_lock);
+    vck_pool_stats zero = { 0 };
+    stats = zero;
+    atomic_store(&small_asked, 0);
+    alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0;
     pthread_mutex_unlock(&pool_lock);
 }

@@ -151,15 +151,20 @@ static inline vf vact(vf y, int act) {
 // the packed GEMM's tiles (packed_gemm.c): one expression per element in both, so a forward
 // with observers (separate passes) and one without (fused) give the same bits.
 
-// row[ch] = act(row[ch]·scale[ch] + shift[ch]) for 0 ≤ ch < c.
-static inline void vck_affine_row(float *row, long c, const float *scale, const float *shift, int act) {
+// dst[ch] = act(src[ch]·scale[ch] + shift[ch]) for 0 ≤ ch < c (dst may be src).
+static inline void vck_affine_row_to(float *dst, const float *src, long c, const float *scale, const float *shift, int act) {
     long ch = 0;
     for (; ch + 16 <= c; ch += 16)
-        vstore(row + ch, vact(vload(row + ch) * vload(scale + ch) + vload(shift + ch), act));
+        vstore(dst + ch, vact(vload(src + ch) * vload(scale + ch) + vload(shift + ch), act));
     if (ch < c) {
         long n = c - ch;
-        vstore_part(row + ch, vact(vload_part(row + ch, n) * vload_part(scale + ch, n) + vload_part(shift + ch, n), act), n);
+        vstore_part(dst + ch, vact(vload_part(src + ch, n) * vload_part(scale + ch, n) + vload_part(shift + ch, n), act), n);
     }
+}
+
+// The same in place.
+static inline void vck_affine_row(float *row, long c, const float *scale, const float *shift, int act) {
+    vck_affine_row_to(row, row, c, scale, shift, act);
 }
 
 // x[ch] += gain[ch]·(acc[ch]·scale[ch] + shift[ch]) (gain NULL: 1) for 0 ≤ ch < c.

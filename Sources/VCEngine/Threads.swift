@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 
 /// How many threads the engine uses (default: one per core).
@@ -21,3 +22,33 @@ public enum EngineThreads {
     public static var current: Int { count }
 }
 
+
+/// What the engine's thread pool did (`CKernels/pool.c`), for `vcview bench`.
+public struct PoolStats: Sendable {
+    /// Regions that reached the pool; run on the caller alone because they were small, or
+    /// because the pool was backing off after a stall; split over threads.
+    public let regions, small, backedOff, split: Int
+    /// Chunks of the split regions, and how many of them the calling thread ran itself.
+    public let chunks, callerChunks: Int
+    /// Split regions in which the other threads ran less than a quarter of their share.
+    public let lopsided: Int
+    /// Split regions in which another thread held a chunk far longer than the caller's took,
+    /// and the milliseconds the caller waited in them.
+    public let stalls: Int
+    public let stallMilliseconds: Double
+
+    public static func read() -> PoolStats {
+        let s = vck_pool_stats_read()
+        return PoolStats(regions: s.regions, small: s.small, backedOff: s.backed_off, split: s.split, chunks: s.chunks,
+                         callerChunks: s.caller_chunks, lopsided: s.lopsided, stalls: s.stalls, stallMilliseconds: Double(s.stall_ns) / 1e6)
+    }
+
+    /// Statistics to zero, and any back-off forgotten.
+    public static func reset() { vck_pool_reset() }
+
+    /// The measured cost of handing a region's chunk to a worker, in microseconds (nil on one core).
+    public static var handoffMicroseconds: Double? {
+        let h = vck_handoff_ns()
+        return h < 0 ? nil : h / 1000
+    }
+}

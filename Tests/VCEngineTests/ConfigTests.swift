@@ -153,37 +153,6 @@ final class VectorMathTests: XCTestCase {
     }
 }
 
-final class ParallelTests: XCTestCase {
-    /// The fork-join pool runs every part exactly once, for part counts that vary from call to
-    /// call (workers without a part must still acknowledge each task), back to back thousands of
-    /// times, and while a second thread uses it at the same moment (that caller runs serially).
-    func testEveryPartRunsExactlyOnce() {
-        let lock = NSLock()
-        nonisolated(unsafe) var hits = [Int](repeating: 0, count: 8)
-        func round(_ count: Int) {
-            var local = [Int](repeating: 0, count: count)
-            local.withUnsafeMutableBufferPointer { buf in
-                nonisolated(unsafe) let p = buf.baseAddress!
-                Parallel.forEach(count) { i in p[i] += 1 }
-            }
-            XCTAssertEqual(local, [Int](repeating: 1, count: count), "count \(count)")
-        }
-        for r in 0..<3000 { round([2, 3, 2, 5, 1, 4, 2, 8][r % 8]) }
-        let group = DispatchGroup()
-        for t in 0..<2 {
-            DispatchQueue.global().async(group: group) {
-                for _ in 0..<500 {
-                    Parallel.forEach(4) { i in lock.lock(); hits[i] += 1; lock.unlock() }
-                }
-                _ = t
-            }
-        }
-        group.wait()
-        lock.lock(); defer { lock.unlock() }
-        XCTAssertEqual(Array(hits[0..<4]), [1000, 1000, 1000, 1000])
-    }
-}
-
 final class DepthwiseTests: XCTestCase {
     /// The register-blocked depthwise kernel equals the plain loop, for 3×3 and 7×7, channel
     /// counts with and without a ragged tail, maps smaller than the kernel, and every epilogue;

@@ -77,11 +77,38 @@ typedef struct {
 void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
                      long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue);
 
-// Runs fn(ctx, i) for 0 ≤ i < count, part 0 on the calling thread and the others on the pool's
-// workers (started on first use, at most one per other core; parts beyond those run on the
-// caller), and returns when all are done. A second caller arriving while the pool is busy runs
-// its parts serially instead of waiting.
+// Runs fn(ctx, i) for 0 ≤ i < count on the calling thread and up to threads − 1 of the pool's
+// workers (started on first use, at most one per other core), each claiming the next chunk when it
+// is free, and returns when all are done. flops: the region's arithmetic, for the cost model — a
+// region that takes less than a few hand-offs at the core's FMA rate runs on the caller alone.
+// Runs alone too while the pool backs off after a stall (a participant lost its core mid-chunk),
+// and when another thread is using the pool. See pool.c.
 typedef void (*vck_task)(void *ctx, long index);
-void vck_parallel(long count, vck_task fn, void *ctx);
+void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx);
+// What the pool did since the last reset: regions asked for, run alone because small, run alone
+// while backing off, split; chunks of the split ones and how many the caller ran; lopsided split
+// regions (the caller ran nearly every chunk); stalls and the time lost waiting in them.
+typedef struct {
+    long regions, small, backed_off, split, chunks, caller_chunks, lopsided, stalls, stall_ns;
+} vck_pool_stats;
+vck_pool_stats vck_pool_stats_read(void);
+void vck_pool_reset(void);               // statistics to zero, back-off forgotten
+double vck_handoff_ns(void);             // the measured hand-off (−1 on one core)
+// Whether a region of this much arithmetic is worth splitting at all (the cost model alone; for
+// callers whose work is cheaper as one call than as chunks run one after another). A region it
+// keeps whole counts in the statistics as run alone because small.
+int vck_parallel_pays(double flops);
+// Tests: with on, every region of two or more chunks is split, however small, and stalls cause no
+// back-off (so that a split's results can be compared with one thread's whatever the load).
+void vck_pool_force_split(int on);
+
+// The core's fp32 FMA peak in GFLOP/s: best of `bursts` bursts of about burst_us microseconds
+// each of register-only fused multiply-adds (fma_probe.c). vck_flops_per_ns: a quick one, once.
+double vck_fma_peak(long bursts, long burst_us);
+double vck_flops_per_ns(void);
+
+// Multiply-adds performed by the engine's products and convolutions so far (tally.c).
+void vck_tally_macs(long n);
+long vck_macs_tallied(void);
 
 #endif

@@ -63,7 +63,7 @@ struct DenseConv: Sendable {
         let (height, width) = (x.height, x.width)
         x.data.withUnsafeBufferPointer { srcBuf in cols.withUnsafeMutableBufferPointer { dstBuf in
             nonisolated(unsafe) let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
-            Parallel.rows(ho, work: ho * wo * kk) { rows in
+            Parallel.rows(ho, flops: Double(ho * wo * kk * 4)) { rows in
                 vck_im2col(src, height, width, inChannels, kernel, stride, padding, wo, dst, rows.lowerBound, rows.upperBound)
             }
         } }
@@ -133,14 +133,17 @@ struct DepthwiseConv: Sendable {
                 vck_depthwise(src, h, w, c, k, wt, b, es, et, act.rawValue, dst, r0, r1, c0, c1, tile.assumingMemoryBound(to: Float.self))
             }
             let threads = EngineThreads.current, blocks = (c + 15) / 16
-            if threads > 1 && h < 8 * threads && blocks >= threads && h * w * c * k >= Parallel.minimumWork {
-                // Few rows (stage 4's 7): an even split by channel blocks instead (3 rows against 4
-                // left one thread waiting a quarter of the time).
-                Parallel.forEach(threads) { t in
-                    run(0, h, blocks * t / threads * 16, min(c, blocks * (t + 1) / threads * 16))
+            let flops = Double(2 * h * w * c * k * k)
+            vck_tally_macs(h * w * c * k * k)
+            if threads > 1 && h < 8 * threads && blocks >= threads && Parallel.pays(flops) {
+                // Few rows (stage 4's 7): chunks of channel blocks instead (3 rows against 4 left
+                // one thread waiting a quarter of the time).
+                let chunks = min(blocks, threads * Parallel.chunksPerThread)
+                Parallel.forEach(chunks, flops: flops) { t in
+                    run(0, h, blocks * t / chunks * 16, min(c, blocks * (t + 1) / chunks * 16))
                 }
             } else {
-                Parallel.rows(h, work: h * w * c * k) { rows in run(rows.lowerBound, rows.upperBound, 0, c) }
+                Parallel.rows(h, flops: flops) { rows in run(rows.lowerBound, rows.upperBound, 0, c) }
             }
         } } } } } }
         return out

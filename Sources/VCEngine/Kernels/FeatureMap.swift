@@ -58,7 +58,7 @@ public struct FeatureMap: Sendable {
                 let tile = 32
                 // Observers get every block output this way: split over the engine's threads by
                 // channel tiles, so watching a forward pass does not serialise it.
-                Parallel.rows((c + tile - 1) / tile, work: c * l) { tiles in
+                Parallel.rows((c + tile - 1) / tile, flops: Double(c * l * 8)) { tiles in
                     var p0 = 0
                     while p0 < l {
                         let p1 = min(p0 + tile, l)

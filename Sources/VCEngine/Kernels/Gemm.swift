@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// C[M×N] = A[M×K] · B[N×K]ᵀ (+ C when `accumulate`), all row-major; OpenBLAS sgemm.
 ///
@@ -13,7 +14,9 @@ func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb
              threads: Int = EngineThreads.current) {
     if m == 0 || n == 0 { return }
     let beta: Float = accumulate ? 1 : 0
-    guard threads > 1, m * n * k >= 2_000_000 else {
+    vck_tally_macs(m * n * k)
+    let flops = Double(2 * m * n * k)
+    guard threads > 1, Parallel.pays(flops) else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         return
@@ -23,13 +26,13 @@ func gemmABt(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb
     // thread pack all the weights; split by output channels when the weights are the larger
     // operand (stages 3 and 4: 196 or 49 tokens, 320-2048 channels; measured 1 ms of stage 3).
     if m >= 64 * threads && m >= n {
-        Parallel.forEach(threads) { t in
+        Parallel.forEach(threads, threads: threads, flops: flops) { t in
             let r0 = m * t / threads, r1 = m * (t + 1) / threads
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(r1 - r0), Int32(n), Int32(k),
                         1, a + r0 * lda, Int32(lda), b, Int32(ldb), beta, c + r0 * ldc, Int32(ldc))
         }
     } else {
-        Parallel.forEach(threads) { t in
+        Parallel.forEach(threads, threads: threads, flops: flops) { t in
             // Column blocks on 8-wide boundaries: 16 left 144 channels split 64/80 (one thread
             // idle a fifth of the time); the two threads share at most one cache line per row.
             let n0 = (n * t / threads + 4) & ~7, n1 = t == threads - 1 ? n : (n * (t + 1) / threads + 4) & ~7

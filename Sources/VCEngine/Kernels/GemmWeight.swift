@@ -55,15 +55,25 @@ final class GemmWeight: @unchecked Sendable {
             return
         }
         let n = outputs
+        vck_tally_macs(m * n * inputs)
+        let flops = Double(2 * m * n * inputs)
         func split(_ e: UnsafePointer<vck_epilogue>?) {
             nonisolated(unsafe) let a = a, c = c, p = packed, e = e
             let acc: Int32 = accumulate ? 1 : 0, panels = vck_packed_panels(p)
-            if threads == 1 || m * n * inputs < 2_000_000 {
+            if threads == 1 || !Parallel.pays(flops) {
                 vck_packed_gemm(p, a, lda, c, ldc, 0, m, 0, panels, acc, e)
             } else if (m >= 64 * threads && m >= n) || panels < threads {
-                Parallel.forEach(threads) { t in vck_packed_gemm(p, a, lda, c, ldc, m * t / threads, m * (t + 1) / threads, 0, panels, acc, e) }
+                // Token chunks, a few per thread, of at least 96 tokens: each packs only its own.
+                let chunks = max(threads, min(threads * Parallel.chunksPerThread, m / 96))
+                Parallel.forEach(chunks, threads: threads, flops: flops) { t in
+                    vck_packed_gemm(p, a, lda, c, ldc, m * t / chunks, m * (t + 1) / chunks, 0, panels, acc, e)
+                }
             } else {
-                Parallel.forEach(threads) { t in vck_packed_gemm(p, a, lda, c, ldc, 0, m, panels * t / threads, panels * (t + 1) / threads, acc, e) }
+                // Panel chunks, two per thread: each packs all the tokens again, so not more.
+                let chunks = min(panels, threads * 2)
+                Parallel.forEach(chunks, threads: threads, flops: flops) { t in
+                    vck_packed_gemm(p, a, lda, c, ldc, 0, m, panels * t / chunks, panels * (t + 1) / chunks, acc, e)
+                }
             }
         }
         guard let epilogue else { split(nil); return }

@@ -96,7 +96,10 @@ enum SelectiveScan {
         defer { hnBlocks?.deallocate(); dmBlocks?.deallocate() }
         var sum = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
         var out = [Float](unsafeUninitializedCapacity: perDirection ? 4 * l * e : 0) { _, count in count = perDirection ? 4 * l * e : 0 }
-        let threads = min(EngineThreads.current, blocks)
+        // Chunks of channel blocks, a few per thread; per step and state about eight operations
+        // in each of the four scans.
+        let flops = Double(4 * l * e * n * 8)
+        let chunks = EngineThreads.current > 1 && Parallel.pays(flops) ? min(blocks, EngineThreads.current * Parallel.chunksPerThread) : 1
         sum.withUnsafeMutableBufferPointer { sp in out.withUnsafeMutableBufferPointer { op in
         x.u.withUnsafeBufferPointer { u in x.delta.withUnsafeBufferPointer { dl in x.A.withUnsafeBufferPointer { a in
         bdir.withUnsafeBufferPointer { bb in x.C.withUnsafeBufferPointer { cc in x.D.withUnsafeBufferPointer { dd in
@@ -106,7 +109,7 @@ enum SelectiveScan {
             nonisolated(unsafe) let hs = hiddenStates
             nonisolated(unsafe) let hn = hnBlocks, dm = dmBlocks
             let run: (Int) -> Void = { t in
-                let b0 = blocks * t / threads, b1 = blocks * (t + 1) / threads
+                let b0 = blocks * t / chunks, b1 = blocks * (t + 1) / chunks
                 if b1 <= b0 { return }
                 let raw = UnsafeMutableRawPointer.allocate(byteCount: l * n * 16 * 4, alignment: 64)
                 defer { raw.deallocate() }
@@ -114,7 +117,7 @@ enum SelectiveScan {
                 vck_scan4(l, e, n, ptrs.0, ptrs.1, ptrs.2, ptrs.3, ptrs.4, ptrs.5, ptrs.6, ptrs.7,
                           ptrs.8, ptrs.9, hs, hn, dm, scratch, b0 * 16, min(e, b1 * 16))
             }
-            Parallel.forEach(threads, run)
+            Parallel.forEach(chunks, flops: flops, run)
         } } } } } } } } } }
         func addBlocks(_ p: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
             for i in 0..<count {

@@ -28,14 +28,17 @@ extension Mlp {
         precondition(residual.height == h && residual.width == w && residual.channels == c)
         // Two band buffers of (R + 2) rows of hidden values within ~768 KB, R between 2 and 8.
         let band = max(2, min(8, (768 << 10) / (2 * w * hd * 4) - 2))
-        let threads = min(EngineThreads.current, max(1, h / band))
+        // One chunk of rows per thread (each chunk computes one extra hidden row at its top edge,
+        // so more chunks would cost more fc1 work); the cost model may keep it on one thread.
+        let flops = Double(2 * h * w * (2 * c * hd + 9 * hd))
+        let threads = Parallel.pays(flops) ? min(EngineThreads.current, max(1, h / band)) : 1
         let fc1Epilogue = GemmEpilogue(scale: fc1.bn.scale, shift: fc1.shift, act: .gelu)
         input.data.withUnsafeBufferPointer { inBuf in residual.data.withUnsafeMutableBufferPointer { resBuf in
         mid.weight.withUnsafeBufferPointer { mwBuf in mid.bias.withUnsafeBufferPointer { mbBuf in
         midNorm.scale.withUnsafeBufferPointer { msBuf in midNorm.shift.withUnsafeBufferPointer { mtBuf in
             nonisolated(unsafe) let x = inBuf.baseAddress!, res = resBuf.baseAddress!
             nonisolated(unsafe) let mw = mwBuf.baseAddress!, mb = mbBuf.baseAddress!, ms = msBuf.baseAddress!, mt = mtBuf.baseAddress!
-            Parallel.forEach(threads) { t in
+            Parallel.forEach(threads, flops: flops) { t in
                 let rows = (h * t / threads)..<(h * (t + 1) / threads)
                 let rowFloats = w * hd
                 let h1 = UnsafeMutablePointer<Float>.allocate(capacity: (band + 2) * rowFloats)
@@ -62,6 +65,7 @@ extension Mlp {
                     // Output rows r0..<r1 are buffer rows o0..<o1; rows outside the buffer read as
                     // zero, which is the padding exactly when the buffer ends at the image's edge.
                     let o0 = r0 - need.lowerBound, o1 = r1 - need.lowerBound
+                    vck_tally_macs((o1 - o0) * w * hd * 9)
                     vck_depthwise(h1, need.count, w, hd, 3, mw, mb, ms, mt, EpilogueActivation.gelu.rawValue,
                                   h2, o0, o1, 0, hd, dwScratch.assumingMemoryBound(to: Float.self))
                     fc2.conv.weight.product(h2 + o0 * rowFloats, lda: hd, acc, ldc: c, rows: (r1 - r0) * w,

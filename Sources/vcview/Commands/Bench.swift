@@ -33,13 +33,25 @@ struct Bench: ParsableCommand {
             guard size >= 32 && size <= 2048 else { throw UserError("--size must be between 32 and 2048") }
             let input = SeededWeights.input(seed: 0, height: size, width: size)
             let observer: ActivationObserver? = observe.map { DiscardingObserver($0 == "blocks" ? .blocksAndMamba : SitePattern($0)) }
-            for _ in 0..<2 { _ = try model.forward(input, observer: observer) }
-            var totals: [Double] = []
+            // The first warm-up on one thread counts the pass's multiply-adds (on more, the MLP's
+            // bands recompute a hidden row where the threads' rows meet).
+            let threadCount = EngineThreads.current
+            EngineThreads.set(1)
+            let macs0 = ArithmeticFloor.macsSoFar
+            _ = try model.forward(input, observer: observer)
+            let macs = ArithmeticFloor.macsSoFar - macs0
+            EngineThreads.set(threadCount)
+            _ = try model.forward(input, observer: observer)
+            PoolStats.reset()
+            // The FMA probe beside every run: a run's floor uses the better of the probes just
+            // before and just after it, so a busy moment moves both.
+            var probes = [ArithmeticFloor.fmaPeak()]
+            var totals: [Double] = [], cpu: [Double] = []
             var stageTimes: [String: [Double]] = [:]
             var stageOrder: [String] = []
             for _ in 0..<max(runs, 1) {
                 var last = DispatchTime.now().uptimeNanoseconds
-                let t0 = last
+                let t0 = last, cpu0 = processCPUMilliseconds()
                 _ = try model.forward(input, observer: observer) { part in
                     let now = DispatchTime.now().uptimeNanoseconds
                     if stageTimes[part] == nil { stageOrder.append(part) }
@@ -47,7 +59,15 @@ struct Bench: ParsableCommand {
                     last = now
                 }
                 totals.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                cpu.append(processCPUMilliseconds() - cpu0)
+                probes.append(ArithmeticFloor.fmaPeak())
             }
+            let pool = PoolStats.read()
+            let floors = totals.indices.map {
+                ArithmeticFloor.floorMilliseconds(macs: macs, gflops: max(probes[$0], probes[$0 + 1]), threads: threadCount)
+            }
+            let ratios = Stats(totals.indices.map { totals[$0] / floors[$0] })
+            let peak = Stats(probes)
             let peakMB = peakResidentMB()
             let stats = Stats(totals)
             if json {
@@ -56,12 +76,27 @@ struct Bench: ParsableCommand {
                 print(jsonString(["model": name, "size": size, "threads": EngineThreads.current, "runs": totals.count,
                                   "median_ms": stats.median, "min_ms": stats.min, "max_ms": stats.max,
                                   "stages_ms": stages, "peak_rss_mb": peakMB, "observe": observe ?? NSNull(),
-                                  "gemm": EngineGemm.backend]))
+                                  "gemm": EngineGemm.backend, "runs_ms": totals, "cpu_ms": cpu, "macs": macs,
+                                  "fma_peak_gflops": peak.max, "fma_probe_median_gflops": peak.median,
+                                  "floor_ms": ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
+                                  "floor_ratio": ratios.min, "floor_ratio_median": ratios.median,
+                                  "pool": ["regions": pool.regions, "small": pool.small, "backed_off": pool.backedOff,
+                                           "split": pool.split, "chunks": pool.chunks, "caller_chunks": pool.callerChunks, "lopsided": pool.lopsided,
+                                           "stalls": pool.stalls, "stall_ms": pool.stallMilliseconds,
+                                           "handoff_us": PoolStats.handoffMicroseconds.map { $0 as Any } ?? NSNull()]]))
             } else {
                 print("model: \(name)  input: \(size)×\(size)  threads: \(EngineThreads.current)  runs: \(totals.count)\(observe.map { "  observing: \($0)" } ?? "")")
                 print("matrix products: \(EngineGemm.backend)")
                 print(stageOrder.map { String(format: "%@ %.2f", $0, Stats(stageTimes[$0]!).median) }.joined(separator: "  ") + "  (ms, median)")
                 print(String(format: "forward: median %.2f ms  min %.2f  max %.2f   peak memory %.0f MB", stats.median, stats.min, stats.max, peakMB))
+                print(String(format: "floor: %.3f GMACs × 2 / (%.1f GFLOP/s FMA peak × %d) = %.2f ms   time ÷ floor: best %.2f×  median %.2f×  (probe %.0f–%.0f GFLOP/s)",
+                             Double(macs) / 1e9, peak.max, threadCount,
+                             ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
+                             ratios.min, ratios.median, peak.min, peak.max))
+                if threadCount > 1 {
+                    print(String(format: "threads: %d regions split (caller ran %d of %d chunks; %d lopsided), %d alone as too small, %d alone backing off; %d stalls (%.1f ms)",
+                                 pool.split, pool.callerChunks, pool.chunks, pool.lopsided, pool.small, pool.backedOff, pool.stalls, pool.stallMilliseconds))
+                }
             }
         }
     }
@@ -83,6 +118,15 @@ struct Stats {
         min = s.first ?? 0
         max = s.last ?? 0
     }
+}
+
+/// CPU time of every thread of this process, in milliseconds: on one thread, what a forward pass
+/// costs without the time other programs held the core (a load-independent figure to compare
+/// kernel changes by; cache pollution by those programs still counts).
+func processCPUMilliseconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
 }
 
 /// Peak resident set size of this program: VmHWM from /proc/self/status, which starts afresh at
