@@ -53,6 +53,7 @@ public final class Exporter: @unchecked Sendable {
     private var mapsCache: [String: ChannelMaps] = [:]
     private var statsCache: [String: (channels: [ChannelStats], all: ChannelStats)] = [:]
     private var globalCache: ChannelStats?
+    private var firstCache: FirstNonFinite??
     private var traceCache: [String: MambaTrace] = [:]
     private var missing: Set<Character> = []
 
@@ -266,6 +267,14 @@ public final class Exporter: @unchecked Sendable {
         })
         locked { globalCache = g }
         return g
+    }
+
+    /// The first recorded site, in forward order, that holds NaN or ±inf.
+    var firstNonFinite: FirstNonFinite? {
+        if let f = locked({ firstCache }) { return f }
+        let f = FirstNonFinite.find(order: source.order) { name in source.tensors[name].map { Marked.count($0.data) } }
+        locked { firstCache = .some(f) }
+        return f
     }
 
     func colormap(_ options: ExportOptions, signed: Bool) -> Colormap {

@@ -94,6 +94,17 @@ extension Exporter {
                 fields: [(String, JSONValue)], tiles: [Tile]? = nil, tileRects: [Figure.Rect] = [],
                 extraLayout: (Figure.Rect) -> [(String, JSONValue)] = { _ in [] },
                 raw: (shape: [Int], values: [Float])?) -> Rendered {
+        // NaN and ±inf of what the figure shows: marked colours keyed under the bar, and counted
+        // in the sidecar with the first site of the forward pass that held any.
+        var fig = fig, fields = fields
+        if let r = raw, fig.bar != nil {
+            let marks = Marked.count(r.values)
+            if !marks.isEmpty {
+                fig.bar?.marks = marks
+                fig.bar?.firstNonFinite = firstNonFinite?.description
+                fields.append(("non_finite", nonFiniteJSON(marks)))
+            }
+        }
         let (canvas, layout) = fig.render()
         var l: [(String, JSONValue)] = [("body", layout.body.json)]
         if let b = layout.colorBar { l.append(("colorbar", b.json)) }
@@ -101,6 +112,12 @@ extension Exporter {
         l += extraLayout(layout.body)
         return Rendered(fileSite: fileSite, viewName: viewName, kind: kind, site: site, canvas: canvas,
                         fields: fields, layout: l, raw: raw)
+    }
+
+    func nonFiniteJSON(_ c: NonFiniteCount) -> JSONValue {
+        .object([("count", .int(c.total)), ("nan", .int(c.nan)), ("inf", .int(c.posInf)), ("-inf", .int(c.negInf)),
+                 ("first_site", .optional(firstNonFinite?.site)), ("first_kind", .optional(firstNonFinite?.count.kind)),
+                 ("colors", .object(Marked.allCases.map { ($0.label, .string($0.color.description)) }))])
     }
 
     /// What a site is, in words, for subtitles.
@@ -334,10 +351,11 @@ extension Exporter {
             body.text(label, x: min(max(x - PixelFont.width(label) / 2, 0), body.width - PixelFont.width(label)), y: y0 + ph + 5, color: Style.ink)
         }
         for d in 0..<4 {
-            for s in 1..<max(l, 1) {
+            // A NaN or ∞ step has no height on the plot: the line breaks there.
+            for s in 1..<max(l, 1) where t.data[d * l + s - 1].isFinite && t.data[d * l + s].isFinite {
                 body.line(x0: px(s - 1), y0: py(t.data[d * l + s - 1]), x1: px(s), y1: py(t.data[d * l + s]), color: Style.directions[d], thickness: 2)
             }
-            if l == 1 { body.disc(cx: px(0), cy: py(t.data[d * l]), radius: 2, color: Style.directions[d]) }
+            if l == 1 && t.data[d * l].isFinite { body.disc(cx: px(0), cy: py(t.data[d * l]), radius: 2, color: Style.directions[d]) }
         }
         let orders = source.grid.map { ScanOrders(height: $0.0, width: $0.1) }
         let labels = orders.map(scanLabels) ?? (1...4).map { "scan \($0)" }
@@ -368,7 +386,7 @@ extension Exporter {
         var values = tr.attentionMap(row: row, col: col, channel: channel).data
         let over = channel.map { "channel \($0) of E = \(tr.inner)" } ?? "mean over E = \(tr.inner) channels"
         let p = row * w + col
-        for d in 0..<4 { for s in 0..<l where tr.orders.inverse[d][s] > tr.orders.inverse[d][p] { values[d * l + s] = .nan } }
+        for d in 0..<4 { for s in 0..<l where tr.orders.inverse[d][s] > tr.orders.inverse[d][p] { values[d * l + s] = Heatmap.noValue } }
         return renderDirectionPanels(
             site: layer, title: "\(imageName) · \(layer) · attention of token (\(row),\(col))",
             what: "the four maps", values: values, h: h, w: w, o: o, recorded: false,

@@ -45,6 +45,8 @@ public final class ActivationStore: Sendable {
     public let mambaTensors: [String: Tensor]
     /// Every recorded tensor by site, for the PNG export (`e`/`E`); shares storage with the maps.
     public let tensors: [String: Tensor]
+    /// The first site, in forward order, holding NaN or ±∞ (nil when every value is finite).
+    public let firstNonFinite: FirstNonFinite?
 
     public init(order: [String], tensors: [String: Tensor], rail: Rail, logits: Tensor?) {
         var sites: [String: SiteData] = [:]
@@ -61,7 +63,9 @@ public final class ActivationStore: Sendable {
         for (i, b) in rail.blocks.enumerated() where !per[i].contains(b.site) && sites[b.site] != nil { per[i].append(b.site) }
         blockSites = per
         global = ChannelStats.merged(kept.map { sites[$0]!.stats })
-        probabilities = logits.map { softmax($0.data) } ?? []
+        firstNonFinite = FirstNonFinite.find(order: kept) { sites[$0]?.stats.marked }
+        // Non-finite logits have no probabilities: the prediction box says why instead.
+        probabilities = logits.flatMap { l in l.data.allSatisfy(\.isFinite) ? softmax(l.data) : nil } ?? []
         self.logits = logits?.data ?? []
         let layers = rail.blocks.filter { $0.kind == .mamba }.map { $0.site + ".mamba" }
         mamba = layers.compactMap { MambaLayerData(name: $0, tensors: tensors) }
@@ -86,4 +90,18 @@ func softmax(_ x: [Float]) -> [Float] {
     let e = x.map { exp(Double($0 - m)) }
     let s = e.reduce(0, +)
     return e.map { Float($0 / s) }
+}
+
+extension ActivationStore {
+    /// "logits: 10 NaN" when the logits are not all finite (no probabilities then), else nil.
+    public var nonFiniteLogitsNote: String? {
+        let c = NonFiniteCount(logits)
+        return c.isEmpty ? nil : "logits: \(c.breakdown)"
+    }
+}
+
+/// "12544 non-finite (12544 NaN) · first NaN at network.4.1.mlp.fc1" for a site that holds any.
+func nonFiniteNote(_ c: NonFiniteCount, first: FirstNonFinite?) -> String? {
+    guard !c.isEmpty else { return nil }
+    return "\(c.total) non-finite (\(c.breakdown))" + (first.map { " · " + $0.description } ?? "")
 }

@@ -103,6 +103,8 @@ func drawValuePanel(_ f: inout Frame, _ p: TokenPanel, title: String, values: [F
         if let v = values[t], v.isFinite {
             let c = dataPaint(v, scale, cmap)
             drawTokenCell(&f, r, glyph: glyph(t), fg: c.fg, bg: c.bg, level: c.level)
+        } else if let v = values[t], let m = Marked.of(v) {
+            drawTokenCell(&f, r, glyph: m.glyph, fg: .rgb(.black), bg: .rgb(m.color))
         } else {
             drawTokenCell(&f, r, glyph: glyph(t) == " " ? "·" : glyph(t), fg: Theme.dim)
         }
@@ -234,7 +236,7 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         let perN = l.hNormN[d]
         let nScale = rangeScale(perN.flatMap { $0 })
         for (n, pr) in screen.pictures.enumerated() where n < perN.count {
-            let values = (0..<l.tokens).map { l.orders.inverse[d][$0] <= t ? perN[n][$0] : Float.nan }
+            let values = (0..<l.tokens).map { l.orders.inverse[d][$0] <= t ? perN[n][$0] : Heatmap.noValue }
             let hm = Heatmap(width: l.width, height: l.height, values: values).resampled(width: screen.pictureSize.w, height: screen.pictureSize.h)
             let sel = s.mamba.stateIndex == n
             f.text("n\(n)".clipped(pr.w), x: pr.x, y: pr.y, fg: sel ? Theme.accent : Theme.dim, style: sel ? .bold : [])

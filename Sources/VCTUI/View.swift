@@ -82,7 +82,10 @@ func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
             rest += " · page \(s.channelPosition / g.perPage + 1)/\(pages)"
         }
     }
-    f.text(rest, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+    x = f.text(rest, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+    if let site = s.site, let note = nonFiniteNote(site.stats.marked, first: s.store?.firstNonFinite) {
+        f.text(" · " + note, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.warn, style: .bold)
+    }
 }
 
 let explorerHints: [(String, String)] = [("[]", "stage"), ("{}", "block"), ("⇥", "pane"), ("hjkl", "move"), ("⏎", "zoom"),
@@ -157,6 +160,11 @@ func drawPredictionsBox(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     f.box(r, title: " prediction ", fg: Theme.border)
     let inner = r.inset(1)
     guard let store = s.store, !store.probabilities.isEmpty else {
+        if let bad = s.store?.nonFiniteLogitsNote {
+            f.text(bad, x: inner.x + 1, y: inner.y, maxWidth: inner.w - 1, fg: Theme.warn)
+            if let first = s.store?.firstNonFinite { f.text(first.description, x: inner.x + 1, y: inner.y + 1, maxWidth: inner.w - 1, fg: Theme.warn) }
+            return
+        }
         f.text(s.isForwardDone ? "(no logits)" : "…", x: inner.x + 1, y: inner.y, maxWidth: inner.w - 1, fg: Theme.dim)
         return
     }
@@ -211,7 +219,7 @@ func drawSiteLine(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
 func drawPredictionsLine(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     var x = f.text(" top: ", x: r.x, y: r.y, fg: Theme.dim)
     guard let store = s.store, !store.probabilities.isEmpty else {
-        f.text("…", x: x, y: r.y, fg: Theme.dim)
+        f.text(s.store?.nonFiniteLogitsNote ?? "…", x: x, y: r.y, maxWidth: r.maxX - x, fg: s.store?.nonFiniteLogitsNote == nil ? Theme.dim : Theme.warn)
         return
     }
     for (i, t) in store.top(5).enumerated() {
