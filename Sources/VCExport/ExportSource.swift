@@ -65,8 +65,9 @@ public struct ExportSource: Sendable {
     /// explorer does).
     public static func run(model: VCMambaModel, input: Tensor, picture: RGBImage?, labels: [String] = [],
                            provenance: Provenance) throws -> ExportSource {
-        let recorder = RecordingObserver(SitePattern("*"))
+        let recorder = RecordingObserver(SitePattern("*"), byteLimit: RecordingObserver.defaultByteLimit)
         _ = try model.forward(input, observer: recorder)
+        try recorder.checkLimit(inputHeight: input.shape[2], inputWidth: input.shape[3])
         return ExportSource(model: model, tensors: recorder.tensors, order: recorder.order, picture: picture,
                             labels: labels, provenance: provenance)
     }

@@ -75,10 +75,17 @@ public final class Exporter: @unchecked Sendable {
     public func export(view: ExportView, to directory: String, options: ExportOptions = ExportOptions()) throws -> [String] {
         try makeDirectory(directory)
         var paths: [String] = []
-        for r in try render(view, options) {
+        func emit(_ r: Rendered) throws {
             locked { missing.formUnion(r.canvas.uncoveredCharacters) }
             paths += try write(r, directory: directory, options: options)
         }
+        // The scan animation has one frame per token (4096 at --size 2048): each is written as
+        // soon as it is drawn, so memory holds one frame, not all of them.
+        if case .scanFrames = view, let (h, w) = source.grid {
+            for step in 0..<(h * w) { try emit(try renderScans(options, step: step)) }
+            return paths
+        }
+        for r in try render(view, options) { try emit(r) }
         return paths
     }
 
