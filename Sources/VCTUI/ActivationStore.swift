@@ -100,8 +100,8 @@ extension ActivationStore {
     }
 }
 
-/// "12544 non-finite (12544 NaN) · first NaN at network.4.1.mlp.fc1" for a site that holds any.
+/// "12544 NaN · first NaN at network.4.1.mlp.fc1" for a site that holds any.
 func nonFiniteNote(_ c: NonFiniteCount, first: FirstNonFinite?) -> String? {
     guard !c.isEmpty else { return nil }
-    return "\(c.total) non-finite (\(c.breakdown))" + (first.map { " · " + $0.description } ?? "")
+    return c.breakdown + (first.map { " · " + $0.description } ?? "")
 }

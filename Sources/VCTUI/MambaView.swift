@@ -195,7 +195,7 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
     let t = s.mamba.step
     let cmap = s.colormapOverride ?? .viridis
     let all = l.hNorm.flatMap { $0 }
-    let hi = max(all.max() ?? 1, 1e-12)
+    let hi = max(all.filter(\.isFinite).max() ?? 1, 1e-12)
     let scale = rangeScale(all)
     let shown = screen.tokenPanels.filter { $0.tag >= 0 }.map { $0.tag }
     // ‖h_t‖ along each scan: a sparkline with the current step marked.
@@ -205,9 +205,13 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         let width = max(4, min(l.tokens, r.maxX - x - 22))
         let spans = Heatmap.footprintRanges(from: l.tokens, to: width)
         for (c, span) in spans.enumerated() {
+            let here = span.contains(t)
+            if let m = span.lazy.compactMap({ Marked.of(l.hNorm[d][$0]) }).first {
+                f[x + c, r.y] = Cell(m.glyph, fg: .rgb(.black), bg: .rgb(m.color), style: .bold)
+                continue
+            }
             let v = span.map { l.hNorm[d][$0] }.max() ?? 0
             let ch = sparkChars[min(7, Int(v / hi * 7.999))]
-            let here = span.contains(t)
             f[x + c, r.y] = Cell(ch, fg: here ? Theme.accent : (span.lowerBound <= t ? Theme.bar : Theme.dim), style: here ? [.bold, .reverse] : [])
         }
         x += width
@@ -416,7 +420,7 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
     }
 }
 
-func pct(_ p: Float) -> String { p < 0.01 && p > 0 ? "<1%" : "\(Int((p * 100).rounded()))%" }
+func pct(_ p: Float) -> String { !p.isFinite ? "n/a" : p < 0.01 && p > 0 ? "<1%" : "\(Int((p * 100).rounded()))%" }
 
 // MARK: Ablation: predictions before and after
 

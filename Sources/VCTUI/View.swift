@@ -82,10 +82,11 @@ func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
             rest += " · page \(s.channelPosition / g.perPage + 1)/\(pages)"
         }
     }
-    x = f.text(rest, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+    // NaN/inf go first, right after the name: on a diverged checkpoint they matter most.
     if let site = s.site, let note = nonFiniteNote(site.stats.marked, first: s.store?.firstNonFinite) {
-        f.text(" · " + note, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.warn, style: .bold)
+        x = f.text(" · " + note, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.warn, style: .bold)
     }
+    f.text(rest, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
 }
 
 let explorerHints: [(String, String)] = [("[]", "stage"), ("{}", "block"), ("⇥", "pane"), ("hjkl", "move"), ("⏎", "zoom"),
