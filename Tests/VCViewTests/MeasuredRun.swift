@@ -1,9 +1,10 @@
 import Foundation
 import XCTest
 
-/// Runs the built `vcview` as a child with posix_spawn and reaps it with wait4, so the test
-/// reads that child's own peak resident memory and CPU time (getrusage of one process, not of
-/// every child the test bundle ever had).
+/// Runs the built `vcview` as a child with posix_spawn and reaps it with wait4; the child's peak
+/// resident memory is the VmHWM it reports itself at exit (VCVIEW_PEAK_REPORT, see
+/// Sources/vcview/PeakReport.swift: wait4's ru_maxrss of a spawned child includes the test
+/// bundle's own peak), its CPU time wait4's.
 struct MeasuredRun {
     let status: Int32
     /// The signal that ended the child, or nil when it exited.
@@ -29,8 +30,10 @@ struct MeasuredRun {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let reportPath = dir.appendingPathComponent("peak").path
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        env["VCVIEW_PEAK_REPORT"] = reportPath
         let argv = ([CLI.binary] + args).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
@@ -44,10 +47,13 @@ struct MeasuredRun {
         let wall = Date().timeIntervalSince(start)
         let termSig = status & 0x7f
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        // "peak_kb=N cpu_s=S"; a child killed by a signal writes none: then wait4's (an upper bound).
+        let report = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
+        let peakKB = report.split(separator: " ").first { $0.hasPrefix("peak_kb=") }.flatMap { Int($0.dropFirst(8)) } ?? Int(usage.ru_maxrss)
         return MeasuredRun(status: termSig == 0 ? (status >> 8) & 0xff : 128 + termSig, signal: termSig == 0 ? nil : termSig,
                            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                           peakBytes: Int(usage.ru_maxrss) * 1024, cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+                           peakBytes: peakKB * 1024, cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
                            wallSeconds: wall)
     }
 
