@@ -53,12 +53,14 @@ final class NonFiniteScreenTests: XCTestCase {
         XCTAssertGreaterThan(text.filter { $0 == "×" }.count, 100, "NaN cells carry the × glyph")
         let escaped = pane.capture(escapes: true)
         XCTAssertTrue(escaped.contains("48;5;201m") || escaped.contains("48;2;255;0;255m"), "NaN cells on magenta")
-        // Every Mamba view of a NaN layer draws.
+        // Every Mamba view of a NaN layer draws, with its item key (n: channel, state, class; the
+        // CAM has no classes to step through without probabilities) and an ablation.
         pane.send("]"); pane.send("]")
         _ = try pane.waitFor("Mamba layer") { $0.contains("(Mamba 1/") }
         pane.send("m")
+        pane.send("1")
         for i in 0..<5 {
-            pane.send("v")
+            pane.send("v"); pane.send("n")
             Thread.sleep(forTimeInterval: 1.5)   // the views compute on first show (debug builds are slow)
             let screen = pane.capture()
             XCTAssertFalse(screen.contains("EXIT="), "view \(i): the explorer ended\n\(screen)")
