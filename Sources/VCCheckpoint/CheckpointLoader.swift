@@ -69,25 +69,26 @@ public enum CheckpointLoader {
         case unknown(String)
     }
 
-    static func sniff(_ file: FileBytes) -> Format {
-        file.withBytes { b in
-            let n = b.count
-            if n >= 4 && b.le32(0) == 0x0403_4b50 { return .zip }
-            // An empty zip starts with its end record.
-            if n >= 4 && b.le32(0) == 0x0605_4b50 { return .zip }
-            if n >= 6 && b.u8(0) == 0x93 && Array(b.slice(1, 5)) == Array("NUMPY".utf8) { return .npy }
-            if n >= 2 && b.u8(0) == 0x1f && b.u8(1) == 0x8b { return .gzip }
-            // Legacy torch.save: a protocol-2 pickle whose first value is the magic number
-            // 0x1950a86a20f9469cfc6c as LONG1.
-            if n >= 4 && b.u8(0) == 0x80 && b.u8(2) == 0x8a && b.u8(3) == 0x0a { return .legacyTorch }
-            // safetensors: an 8-byte length, then a JSON object.
-            if n >= 10 && b.u8(8) == UInt8(ascii: "{") { return .safetensors }
-            if n == 0 { return .unknown("nothing: the file is empty") }
-            let head = b.slice(0, min(n, 8)).map { byte -> String in
-                let s = String(byte, radix: 16)
-                return s.count == 1 ? "0" + s : s
-            }.joined(separator: " ")
-            return .unknown("bytes \(head)")
-        }
+    static func sniff(_ file: FileBytes) -> Format { file.withBytes { sniff($0) } }
+
+    /// The format the first bytes announce (enough of them: 16 do for every format).
+    static func sniff(_ b: UnsafeRawBufferPointer) -> Format {
+        let n = b.count
+        if n >= 4 && b.le32(0) == 0x0403_4b50 { return .zip }
+        // An empty zip starts with its end record.
+        if n >= 4 && b.le32(0) == 0x0605_4b50 { return .zip }
+        if n >= 6 && b.u8(0) == 0x93 && Array(b.slice(1, 5)) == Array("NUMPY".utf8) { return .npy }
+        if n >= 2 && b.u8(0) == 0x1f && b.u8(1) == 0x8b { return .gzip }
+        // Legacy torch.save: a protocol-2 pickle whose first value is the magic number
+        // 0x1950a86a20f9469cfc6c as LONG1.
+        if n >= 4 && b.u8(0) == 0x80 && b.u8(2) == 0x8a && b.u8(3) == 0x0a { return .legacyTorch }
+        // safetensors: an 8-byte length, then a JSON object.
+        if n >= 10 && b.u8(8) == UInt8(ascii: "{") { return .safetensors }
+        if n == 0 { return .unknown("nothing: the file is empty") }
+        let head = b.slice(0, min(n, 8)).map { byte -> String in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined(separator: " ")
+        return .unknown("bytes \(head)")
     }
 }

@@ -17,7 +17,7 @@ final class FileBytes: @unchecked Sendable {
     /// Start of the bytes; nil only when `count` is 0.
     private let base: UnsafeRawPointer?
     let count: Int
-    /// True when `base` is an mmap region, false when it is a heap copy (pipes, empty files).
+    /// True when `base` is an mmap region, false when it is a malloc'd copy (pipes).
     private let mapped: Bool
     /// The name used in error messages (the path as the caller gave it).
     let name: String
@@ -48,31 +48,52 @@ final class FileBytes: @unchecked Sendable {
             mapped = true
             return
         }
-        // Not a regular file (a pipe, /dev/stdin) or empty: read it, with a bound.
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CheckpointError(.io, file: path, "cannot read: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            if bytes.count + n > Limits.maxInflatedEntryBytes {
-                throw CheckpointError(.limitExceeded, file: path,
-                                      "stream is longer than \(Limits.maxInflatedEntryBytes) bytes")
-            }
-            bytes.append(contentsOf: chunk[0..<n])
+        // Devices and sockets never end (/dev/zero, /dev/urandom) or are not files at all: refused
+        // before a byte is read.
+        if type != S_IFREG && type != S_IFIFO {
+            let kind = type == S_IFCHR ? "a character device" : type == S_IFBLK ? "a block device" : type == S_IFSOCK ? "a socket" : "not a regular file"
+            throw CheckpointError(.io, file: path, "is \(kind), expected a checkpoint file (or a pipe)")
         }
-        count = bytes.count
+        // A pipe (/dev/stdin) or an empty file: read it into one growing buffer (no second copy),
+        // refusing at the first bytes a stream that does not start like a known format, so an
+        // endless stream of junk costs one read.
+        var buffer: UnsafeMutableRawPointer? = nil
+        var capacity = 0, used = 0
+        var checked = false
+        do {
+            while true {
+                if capacity - used < 1 << 16 {
+                    capacity = max(1 << 17, capacity * 2)
+                    guard let grown = realloc(buffer, capacity) else {
+                        throw CheckpointError(.io, file: path, "cannot allocate \(capacity) bytes to read the stream")
+                    }
+                    buffer = grown
+                }
+                let n = read(fd, buffer! + used, capacity - used)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CheckpointError(.io, file: path, "cannot read: \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { break }
+                used += n
+                if used > Limits.maxInflatedEntryBytes {
+                    throw CheckpointError(.limitExceeded, file: path, "stream is longer than \(Limits.maxInflatedEntryBytes) bytes")
+                }
+                if !checked && used >= 16 {
+                    checked = true
+                    if case .unknown(let head) = CheckpointLoader.sniff(UnsafeRawBufferPointer(start: buffer, count: used)) {
+                        throw CheckpointError(.unrecognizedFormat, file: path, "is a stream that does not start like a checkpoint (starts with \(head)); not read further")
+                    }
+                }
+            }
+        } catch {
+            free(buffer)
+            throw error
+        }
+        count = used
         mapped = false
-        if bytes.isEmpty {
-            base = nil
-        } else {
-            let p = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
-            bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            base = UnsafeRawPointer(p)
-        }
+        if used == 0 { free(buffer); buffer = nil }
+        base = buffer.map { UnsafeRawPointer($0) }
     }
 
     deinit {
@@ -80,7 +101,7 @@ final class FileBytes: @unchecked Sendable {
         if mapped {
             munmap(UnsafeMutableRawPointer(mutating: base), count)
         } else {
-            base.deallocate()
+            free(UnsafeMutableRawPointer(mutating: base))
         }
     }
 

@@ -27,10 +27,22 @@ enum Limits {
     /// Bytes of the pickle itself (`data.pkl`): tensor data lives outside it.
     static let maxPickleBytes = 1 << 30
 
-    /// Values on the pickle stack, all MARK levels together.
-    static let maxPickleStack = 1 << 22
-    /// Entries in the pickle memo (indices may be sparse; the count is what is bounded).
-    static let maxPickleMemo = 1 << 22
+    /// What loading may use beyond the tensors it keeps: max(256 MB, 2 × the file's size). A
+    /// deflated data.pkl may inflate to at most max(64 MiB, the file's size) (torch.save pickles
+    /// are kilobytes: the tensors live in their own entries), and the values the interpreter
+    /// builds may take at most `pickleMemoryBudget` (estimated per object, see `Pickle.swift`;
+    /// 3/8 of the bound, because arrays grow by doubling and the estimates leave out allocator
+    /// overhead: the dict bomb peaks at about 1.5× its estimate), so a small file cannot make
+    /// vcview hold gigabytes before it is refused.
+    static let minLoadMemory = 256 << 20
+    static func maxPickleBytes(fileSize: Int) -> Int { min(maxPickleBytes, max(64 << 20, fileSize)) }
+    static func pickleMemoryBudget(fileSize: Int) -> Int { max(minLoadMemory, checkedMul(fileSize, 2) ?? Int.max) * 3 / 8 }
+
+    /// Values on the pickle stack, all MARK levels together (torch.save's SETITEMS batches hold 2000).
+    static let maxPickleStack = 1 << 20
+    /// Entries in the pickle memo (indices may be sparse; the count is what is bounded). torch.save
+    /// memoizes every object, about five per tensor.
+    static let maxPickleMemo = 1 << 20
     /// Objects (lists, dicts, tuples, tensors...) one pickle may create.
     static let maxPickleObjects = 1 << 24
     /// Open MARKs at once. torch.save nests ~10 deep; Python's own unpickler has no limit.

@@ -17,9 +17,11 @@
 enum Pickle {
     /// Interprets a whole pickle. `file` and `entry` name it in errors
     /// (`model.pth: archive/data.pkl offset 1234: ...`).
-    static func load(_ data: [UInt8], file: String, entry: String) throws -> (heap: PickleHeap, root: PickleValue) {
+    /// `memoryBudget`: bytes the values built may take (estimated, see `PickleMachine.allocate`).
+    static func load(_ data: [UInt8], file: String, entry: String,
+                     memoryBudget: Int = Limits.pickleMemoryBudget(fileSize: 0)) throws -> (heap: PickleHeap, root: PickleValue) {
         try data.withUnsafeBytes { buf in
-            var machine = PickleMachine(bytes: buf, file: file, entry: entry)
+            var machine = PickleMachine(bytes: buf, file: file, entry: entry, memoryLimit: memoryBudget)
             return try machine.run()
         }
     }
@@ -40,11 +42,15 @@ private struct PickleMachine {
     /// Work done so far and the budget (see `Limits.maxPickleWorkPerByte`).
     var work = 0
     let workLimit: Int
+    /// Estimated bytes held by the values built so far, and the budget.
+    var memory = 0
+    let memoryLimit: Int
 
-    init(bytes: UnsafeRawBufferPointer, file: String, entry: String) {
+    init(bytes: UnsafeRawBufferPointer, file: String, entry: String, memoryLimit: Int) {
         self.bytes = bytes
         self.file = file
         self.entry = entry
+        self.memoryLimit = memoryLimit
         workLimit = checkedMul(bytes.count, Limits.maxPickleWorkPerByte).flatMap { checkedAdd($0, Limits.maxPickleWorkBase) } ?? Int.max
     }
 
@@ -123,6 +129,18 @@ private struct PickleMachine {
         }
     }
 
+    /// Counts `bytes` of memory against the budget. The estimates are what the values cost in
+    /// this interpreter, measured on pickle bombs (millions of empty dicts, lists, tuples): about
+    /// 256 bytes per object with its heap slot, box, depth and the container slot that keeps it
+    /// (arrays growing by doubling included), 100 per dict entry, 24 per list or tuple item, 64
+    /// per memo entry.
+    mutating func allocate(_ bytes: Int) throws {
+        memory = checkedAdd(memory, bytes) ?? Int.max
+        guard memory <= memoryLimit else {
+            throw failLimit("its values need more than \(memoryLimit >> 20) MiB of memory (\(heap.count) objects so far); refused as a pickle bomb (loading may use max(256 MB, 2 × the file size))")
+        }
+    }
+
     /// What setting `key` in a dict costs: an insertion, and the key's bytes copied and hashed.
     func keyCost(_ key: PickleValue) -> Int {
         switch key {
@@ -135,6 +153,7 @@ private struct PickleMachine {
 
     /// Sets key/value pairs (`items` alternating) in `d`, charging for the keys.
     mutating func setPairs(_ items: [PickleValue], in d: PickleDict) throws {
+        try allocate(50 * items.count)
         for i in stride(from: 0, to: items.count, by: 2) {
             try charge(keyCost(items[i]))
             d.set(items[i], items[i + 1])
@@ -169,8 +188,9 @@ private struct PickleMachine {
 
     mutating func memoPut(_ index: Int, _ v: PickleValue) throws {
         guard index >= 0 else { throw fail("negative memo index \(index)") }
-        if memo[index] == nil && memo.count >= Limits.maxPickleMemo {
-            throw failLimit("memo holds more than \(Limits.maxPickleMemo) values")
+        if memo[index] == nil {
+            guard memo.count < Limits.maxPickleMemo else { throw failLimit("memo holds more than \(Limits.maxPickleMemo) values") }
+            try allocate(64)
         }
         memo[index] = v
     }
@@ -187,6 +207,7 @@ private struct PickleMachine {
             throw failLimit("creates more than \(Limits.maxPickleObjects) objects")
         }
         try charge(16 + 2 * children.count)
+        try allocate(256 + 24 * children.count)
         var d = 0
         for c in children { d = max(d, heap.depth(of: c) + 1) }
         guard d <= Limits.maxPickleNesting else {
@@ -279,6 +300,7 @@ private struct PickleMachine {
                 }
             case 0x4c:  // LONG (text, optional trailing L)
                 var s = try line(max: 4096)
+                try charge(64 * s.utf8.count)   // parsed twice and checked digit by digit
                 if s.hasSuffix("L") { s.removeLast() }
                 if let i = Int(s) { try push(.int(i)) } else {
                     let digits = s.hasPrefix("-") ? s.dropFirst() : Substring(s)
@@ -363,6 +385,7 @@ private struct PickleMachine {
                 guard case .ref(let id) = target, case .set(let s) = heap[id] else {
                     throw fail("ADDITEMS on \(describe(target)), expected a set")
                 }
+                try allocate(24 * items.count)
                 for v in items { s.items.append(v); try noteChild(id, v) }
 
             // Memo
@@ -504,6 +527,7 @@ private struct PickleMachine {
         guard case .ref(let id) = target else { throw fail("\(opcode) to \(describe(target)), expected a list") }
         switch heap[id] {
         case .list(let l):
+            try allocate(24 * items.count)
             for v in items { l.items.append(v); try noteChild(id, v) }
         case .opaque:
             break  // a list subclass vcview does not know: the items are dropped with it

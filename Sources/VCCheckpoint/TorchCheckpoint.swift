@@ -48,12 +48,14 @@ enum TorchCheckpoint {
             }
         }
 
-        guard pklEntry.size <= Limits.maxPickleBytes else {
+        let maxPickle = Limits.maxPickleBytes(fileSize: file.count)
+        guard pklEntry.size <= maxPickle else {
             throw CheckpointError(.limitExceeded, file: path, at: "entry \(quoted(pklEntry.name))",
-                                  "is \(pklEntry.size) bytes, limit is \(Limits.maxPickleBytes)")
+                                  "is \(pklEntry.size) bytes, limit is \(maxPickle) for a \(file.count)-byte file (torch.save pickles are kilobytes)")
         }
         let pickleBytes = try archive.bytes(of: pklEntry)
-        let (heap, root) = try Pickle.load(pickleBytes, file: path, entry: pklEntry.name)
+        let (heap, root) = try Pickle.load(pickleBytes, file: path, entry: pklEntry.name,
+                                           memoryBudget: Limits.pickleMemoryBudget(fileSize: file.count))
 
         guard case .ref(let rootID) = root, case .dict(let top) = heap[rootID] else {
             throw CheckpointError(.notFound, file: path, at: pklEntry.name,

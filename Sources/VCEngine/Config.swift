@@ -241,6 +241,22 @@ extension VCMambaConfig {
         return cfg
     }
 
+    /// The first parameter (in state_dict order) with a dimension of size 0, and why that cannot
+    /// run: 0 classes, an SSM with no state (N = 0), an empty pos_embed grid, a zero width. Such
+    /// files load as tensors but would divide by zero or index an empty grid in the forward pass
+    /// and the views, so the model refuses them by name.
+    public func emptyParameter() -> (key: String, shape: [Int], why: String)? {
+        for (key, shape) in expectedKeys() where shape.contains(0) {
+            let why: String
+            if key.hasPrefix("head.") || key.hasPrefix("dist_head.") { why = "a classifier with 0 classes" }
+            else if key.hasSuffix("mamba.A_log") || key.hasSuffix("direction_Bs") { why = "an SSM with state size N = 0" }
+            else if key == "pos_embed" { why = "an empty position-embedding grid" }
+            else { why = "a dimension of size 0" }
+            return (key, shape, why)
+        }
+        return nil
+    }
+
     /// Compares a state dict's keys and shapes with what this configuration needs.
     public func check(_ shapes: [String: [Int]]) -> KeyReport {
         var report = KeyReport()

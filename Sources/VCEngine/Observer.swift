@@ -1,3 +1,5 @@
+import Foundation
+
 /// Instrumentation: the engine's named hook sites (see docs/sites.md for every name and layout).
 ///
 /// Two phases, as in ggml's scheduler callback: the engine first asks `wants(site)`; only for a
@@ -83,18 +85,55 @@ extension Substring {
 }
 
 /// Keeps every activation matching a pattern, in the order the forward pass produced them.
+///
+/// With a `byteLimit`, activations beyond it are measured and dropped instead of kept, so a
+/// forward pass at a large input size cannot fill memory; `checkLimit` then says how much the
+/// recording would have needed and which input size would fit.
 public final class RecordingObserver: ActivationObserver {
     public let pattern: SitePattern
     public private(set) var order: [String] = []
     public private(set) var tensors: [String: Tensor] = [:]
+    public let byteLimit: Int
+    /// Bytes of the tensors kept, and of all those offered (kept or dropped).
+    public private(set) var keptBytes = 0
+    public private(set) var neededBytes = 0
 
-    public init(_ pattern: SitePattern = SitePattern()) { self.pattern = pattern }
+    public init(_ pattern: SitePattern = SitePattern(), byteLimit: Int = .max) {
+        self.pattern = pattern
+        self.byteLimit = byteLimit
+    }
 
     public func wants(_ site: String) -> Bool { pattern.matches(site) }
 
     public func record(_ site: String, _ tensor: Tensor) {
-        if tensors[site] == nil { order.append(site) }
+        let bytes = tensor.count * MemoryLayout<Float>.stride
+        neededBytes += bytes
+        guard keptBytes + bytes <= byteLimit || tensors[site] != nil else { return }
+        if tensors[site] == nil { order.append(site); keptBytes += bytes }
         tensors[site] = tensor
+    }
+
+    /// Throws when some activation was dropped for the byte limit: the message gives what the
+    /// recording needed, the limit, and the largest square input side (a multiple of 32) whose
+    /// activations would fit, since they grow with the input's area.
+    public func checkLimit(inputHeight h: Int, inputWidth w: Int) throws {
+        guard neededBytes > byteLimit else { return }
+        let fits = Double(max(h, w)) * (Double(byteLimit) / Double(neededBytes)).squareRoot()
+        let side = max(32, Int(fits) / 32 * 32)
+        func mb(_ b: Int) -> String { "\(b >> 20) MB" }
+        throw ModelError("recording every activation at \(h)×\(w) needs \(mb(neededBytes)), more than the limit of \(mb(byteLimit)) (\(RecordingObserver.limitSource)); use --size \(side) or smaller")
+    }
+
+    /// The limit the explorer and `export` record under: $VCVIEW_RECORD_LIMIT_MB, else an eighth
+    /// of physical memory, at most 2 GiB. The views hold about two more copies of what is
+    /// recorded (maps and statistics), so this keeps a session within about 3× the limit.
+    public static var defaultByteLimit: Int {
+        if let s = ProcessInfo.processInfo.environment["VCVIEW_RECORD_LIMIT_MB"], let mb = Int(s), mb > 0 { return mb << 20 }
+        return min(2 << 30, Int(ProcessInfo.processInfo.physicalMemory / 8))
+    }
+
+    static var limitSource: String {
+        ProcessInfo.processInfo.environment["VCVIEW_RECORD_LIMIT_MB"] != nil ? "VCVIEW_RECORD_LIMIT_MB" : "1/8 of memory, at most 2 GiB; VCVIEW_RECORD_LIMIT_MB sets it"
     }
 
     public subscript(site: String) -> Tensor? { tensors[site] }

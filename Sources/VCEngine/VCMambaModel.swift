@@ -30,6 +30,9 @@ public final class VCMambaModel: @unchecked Sendable {
         guard report.isLoadable else {
             throw ModelError("state dict does not fit the configuration it implies (\(cfg.variantName), depths \(cfg.depths), widths \(cfg.widths)): " + report.lines().joined(separator: "; "))
         }
+        if let e = cfg.emptyParameter() {
+            throw ModelError("key \(printable(e.key)) has shape \(fmt(e.shape)): \(e.why) cannot run; a VCMamba needs every dimension ≥ 1")
+        }
         config = cfg
         keyReport = report
         let w = Weights(set: parameters)

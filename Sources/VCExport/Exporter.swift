@@ -74,10 +74,17 @@ public final class Exporter: @unchecked Sendable {
         try makeDirectory(directory)
         if view == .scanAnimation { return try writeAnimation(directory: directory, options: options) }
         var paths: [String] = []
-        for r in try render(view, options) {
+        func emit(_ r: Rendered) throws {
             locked { missing.formUnion(r.canvas.uncoveredCharacters) }
             paths += try write(r, directory: directory, options: options)
         }
+        // The scan animation has one frame per token (4096 at --size 2048): each is written as
+        // soon as it is drawn, so memory holds one frame, not all of them.
+        if case .scanFrames = view, let (h, w) = source.grid {
+            for step in 0..<(h * w) { try emit(try renderScans(options, step: step)) }
+            return paths
+        }
+        for r in try render(view, options) { try emit(r) }
         return paths
     }
 
@@ -253,6 +260,9 @@ public final class Exporter: @unchecked Sendable {
 
     /// What a recorded site holds, for the style rules.
     func quantity(_ site: String) -> Quantity { .site(source.catalogue.kind(of: site)) }
+
+    /// The first recorded site, in forward order, that holds NaN or ±inf.
+    var firstNonFinite: FirstNonFinite? { source.recording.firstNonFinite }
 
     func trace(_ layer: String) throws -> MambaTrace {
         do { return try source.analysis.trace(layer: layer) } catch let e as MambaJobError { throw ExportError(e.description) }

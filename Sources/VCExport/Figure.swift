@@ -1,4 +1,5 @@
 import Foundation
+import VCEngine
 import VCRender
 
 /// Colours and sizes shared by every exported figure.
@@ -29,6 +30,15 @@ struct ColorBarSpec {
     /// Labels for the ends instead of the numbers (e.g. "0" and "48" for steps); nil = numbers.
     var endLabels: (String, String)? = nil
     var markZero = true
+    /// NaN and ±inf among the values drawn: keyed with their colours under the caption.
+    var marks = NonFiniteCount()
+    /// "first NaN at network.4.1.mlp.fc1", written beside the key.
+    var firstNonFinite: String? = nil
+
+    /// "■ NaN 12544  ■ +inf 3 · first NaN at …": the key's entries and its closing note.
+    var markEntries: [(RGB8, String)] {
+        Marked.allCases.compactMap { m in m.count(in: marks) > 0 ? (m.color, "\(m.label) \(m.count(in: marks))") : nil }
+    }
 }
 
 /// What sits under the body instead of a colour bar, for line plots: coloured keys.
@@ -67,6 +77,7 @@ struct Figure {
             barW = min(Style.barMaxWidth, max(Style.barMinWidth, body.width))
             widths.append(barW)
             widths.append(PixelFont.width(b.caption))
+            if !b.marks.isEmpty { widths.append(marksWidth(b)) }
         }
         if let l = legend {
             widths.append(legendWidth(l))
@@ -83,6 +94,7 @@ struct Figure {
         y += body.height + 12
         let footY = y
         if bar != nil { y += Style.barHeight + 4 + line + line }
+        if let b = bar, !b.marks.isEmpty { y += line + 2 }
         if legend != nil { y += 12 + 6 + line }
         let height = y + m - (bar == nil && legend == nil ? 12 : 0)
 
@@ -113,6 +125,15 @@ struct Figure {
                 if zl > bx + PixelFont.width(loText) + 4 && zl + zw + 4 < hiX { c.text("0", x: zl, y: ly, color: Style.ink) }
             }
             c.text(b.caption, x: bx, y: ly + line, color: Style.secondary)
+            if !b.marks.isEmpty {
+                var x = bx
+                let my = ly + 2 * line + 2
+                for (color, label) in b.markEntries {
+                    c.fill(x: x, y: my, width: 12, height: 8, color: color)
+                    x = c.text(label, x: x + 16, y: my, color: Style.ink) + 12
+                }
+                if let first = b.firstNonFinite { c.text("· " + first, x: x, y: my, color: Style.highlight) }
+            }
         }
         if let l = legend {
             var x = m
@@ -124,6 +145,10 @@ struct Figure {
             c.text(l.caption, x: m, y: ly + 18, color: Style.secondary)
         }
         return (c, layout)
+    }
+
+    private func marksWidth(_ b: ColorBarSpec) -> Int {
+        b.markEntries.reduce(0) { $0 + 16 + PixelFont.width($1.1) + 12 } + (b.firstNonFinite.map { PixelFont.width("· " + $0) } ?? 0)
     }
 
     private func legendWidth(_ l: LegendSpec) -> Int {

@@ -95,6 +95,17 @@ extension Exporter {
                 fields: [(String, JSONValue)], tiles: [Tile]? = nil, tileRects: [Figure.Rect] = [],
                 extraLayout: (Figure.Rect) -> [(String, JSONValue)] = { _ in [] },
                 raw: (shape: [Int], values: [Float])?) -> Rendered {
+        // NaN and ±inf of what the figure shows: marked colours keyed under the bar, and counted
+        // in the sidecar with the first site of the forward pass that held any.
+        var fig = fig, fields = fields
+        if let r = raw, fig.bar != nil {
+            let marks = Marked.count(r.values)
+            if !marks.isEmpty {
+                fig.bar?.marks = marks
+                fig.bar?.firstNonFinite = firstNonFinite?.description
+                fields.append(("non_finite", nonFiniteJSON(marks)))
+            }
+        }
         let (canvas, layout) = fig.render()
         var l: [(String, JSONValue)] = [("body", layout.body.json)]
         if let b = layout.colorBar { l.append(("colorbar", b.json)) }
@@ -102,6 +113,12 @@ extension Exporter {
         l += extraLayout(layout.body)
         return Rendered(fileSite: fileSite, viewName: viewName, kind: kind, site: site, canvas: canvas,
                         fields: fields, layout: l, raw: raw)
+    }
+
+    func nonFiniteJSON(_ c: NonFiniteCount) -> JSONValue {
+        .object([("count", .int(c.total)), ("nan", .int(c.nan)), ("inf", .int(c.posInf)), ("-inf", .int(c.negInf)),
+                 ("first_site", .optional(firstNonFinite?.site)), ("first_kind", .optional(firstNonFinite?.count.kind)),
+                 ("colors", .object(Marked.allCases.map { ($0.label, .string($0.color.description)) }))])
     }
 
     /// What a site is, in words, for subtitles (the engine's site catalogue says).

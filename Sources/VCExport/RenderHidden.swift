@@ -116,10 +116,11 @@ extension Exporter {
             body.text(label, x: min(max(x - PixelFont.width(label) / 2, 0), body.width - PixelFont.width(label)), y: y0 + ph + 5, color: Style.ink)
         }
         for d in 0..<4 {
-            for s in 1..<max(l, 1) {
+            // A NaN or ∞ step has no height on the plot: the line breaks there.
+            for s in 1..<max(l, 1) where t.data[d * l + s - 1].isFinite && t.data[d * l + s].isFinite {
                 body.line(x0: px(s - 1), y0: py(t.data[d * l + s - 1]), x1: px(s), y1: py(t.data[d * l + s]), color: Style.directions[d], thickness: 2)
             }
-            if l == 1 { body.disc(cx: px(0), cy: py(t.data[d * l]), radius: 2, color: Style.directions[d]) }
+            if l == 1 && t.data[d * l].isFinite { body.disc(cx: px(0), cy: py(t.data[d * l]), radius: 2, color: Style.directions[d]) }
         }
         let labels = (0..<4).map(ScanNames.title)
         let fig = Figure(

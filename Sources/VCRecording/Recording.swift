@@ -30,6 +30,8 @@ public final class Recording: Sendable {
     public let tensors: [String: Tensor]
     /// The picture the network saw: the cropped image, else the input tensor un-normalised.
     public let picture: Picture?
+    /// The first site, in forward order, holding NaN or ±∞ (nil when every value is finite).
+    public let firstNonFinite: FirstNonFinite?
 
     /// - logits: the forward pass's result; nil takes the recorded `logits` site.
     /// - picture: the cropped eval image; nil un-normalises the recorded `input`.
@@ -50,9 +52,11 @@ public final class Recording: Sendable {
         for (i, b) in catalogue.blocks.enumerated() where !per[i].contains(b.site) && sites[b.site] != nil { per[i].append(b.site) }
         blockSites = per
         global = ChannelStats.merged(kept.map { sites[$0]!.stats })
+        firstNonFinite = FirstNonFinite.find(order: kept) { sites[$0]?.stats.marked }
         let l = logits ?? tensors["logits"]
         self.logits = l?.data ?? []
-        probabilities = l.map { softmax($0.data).map(Float.init) } ?? []
+        // Non-finite logits have no probabilities: the prediction box says why instead.
+        probabilities = l.flatMap { l in l.data.allSatisfy(\.isFinite) ? softmax(l.data).map(Float.init) : nil } ?? []
         scanOrders = ScanOrders(height: grid.0, width: grid.1)
         let orders = scanOrders
         mamba = catalogue.mambaLayers.compactMap { MambaLayerData(name: $0, tensors: tensors, orders: orders) }
@@ -63,8 +67,9 @@ public final class Recording: Sendable {
     /// Runs `model` on a normalised (1, 3, H, W) `input`, recording every site (pattern `*`, as
     /// the explorer does).
     public static func run(model: VCMambaModel, input: Tensor, picture: Picture? = nil) throws -> Recording {
-        let recorder = RecordingObserver(SitePattern("*"))
+        let recorder = RecordingObserver(SitePattern("*"), byteLimit: RecordingObserver.defaultByteLimit)
         let logits = try model.forward(input, observer: recorder)
+        try recorder.checkLimit(inputHeight: input.shape[2], inputWidth: input.shape[3])
         let sites = SiteCatalogue(config: model.config, inputHeight: input.shape[2], inputWidth: input.shape[3])
         return Recording(order: recorder.order, tensors: recorder.tensors, catalogue: sites, logits: logits, picture: picture)
     }
@@ -87,6 +92,20 @@ public final class Recording: Sendable {
 
     /// The top `k` classes, most probable first (ties by index).
     public func top(_ k: Int) -> [(index: Int, probability: Float)] { topK(probabilities, k) }
+}
+
+extension Recording {
+    /// "logits: 10 NaN" when the logits are not all finite (no probabilities then), else nil.
+    public var nonFiniteLogitsNote: String? {
+        let c = NonFiniteCount(logits)
+        return c.isEmpty ? nil : "logits: \(c.breakdown)"
+    }
+
+    /// "12544 NaN · first NaN at network.4.1.mlp.fc1" for a site that holds any.
+    public func nonFiniteNote(_ c: NonFiniteCount) -> String? {
+        guard !c.isEmpty else { return nil }
+        return c.breakdown + (firstNonFinite.map { " · " + $0.description } ?? "")
+    }
 }
 
 extension Picture {

@@ -134,7 +134,8 @@ public struct Canvas: Equatable, Sendable {
 
     /// Paints `map` into the rectangle (x, y, w, h) by nearest neighbour: destination column `dx`
     /// shows source column ⌊dx·W/w⌋ (so an integer upscale K repeats each value in a K×K block),
-    /// coloured through `colormap` under `scale`. NaN values paint `nanColor`. With `alpha` < 256
+    /// coloured through `colormap` under `scale`. Padding (`Heatmap.noValue`) paints `nanColor`;
+    /// NaN and ±∞ values paint their `Marked` colours (never blended). With `alpha` < 256
     /// the colour is blended over what is there: (c·α + under·(256 − α) + 128) / 256.
     public mutating func drawHeatmap(_ map: Heatmap, x: Int, y: Int, width w: Int, height h: Int,
                                      scale: HeatmapScale, colormap: Colormap, nanColor: RGB8, alpha: Int = 256) {
@@ -142,9 +143,11 @@ public struct Canvas: Equatable, Sendable {
         let lut = colormap.lut
         // Colours of the source values, once.
         var colors = [RGB8](repeating: nanColor, count: map.values.count)
+        var marked = [Bool](repeating: false, count: map.values.count)
         for i in 0..<map.values.count {
             let v = map.values[i]
-            if !v.isNaN { colors[i] = lut[Colormap.index(scale.normalised(v))] }
+            colors[i] = Heatmap.color(v, scale: scale, lut: lut, nanColor: nanColor)
+            marked[i] = Marked.of(v) != nil
         }
         let sx = (0..<w).map { $0 * map.width / w }
         let a = Swift.max(0, Swift.min(256, alpha))
@@ -157,7 +160,7 @@ public struct Canvas: Equatable, Sendable {
                 guard xx >= 0, xx < width else { continue }
                 let c = colors[row + sx[dx]]
                 let i = (yy * width + xx) * 3
-                if a == 256 {
+                if a == 256 || marked[row + sx[dx]] {
                     pixels[i] = c.r; pixels[i + 1] = c.g; pixels[i + 2] = c.b
                 } else {
                     pixels[i] = Canvas.mix(c.r, pixels[i], a)

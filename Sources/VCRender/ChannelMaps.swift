@@ -42,7 +42,7 @@ public struct ChannelMaps: Sendable {
             let w = Swift.max(1, Int(Double(n).squareRoot().rounded(.up)))
             let h = Swift.max(1, (n + w - 1) / w)
             channels = 1; height = h; width = w
-            values = tensor.data + [Float](repeating: .nan, count: h * w - n)
+            values = tensor.data + [Float](repeating: Heatmap.noValue, count: h * w - n)
             layout = .flat
         }
     }

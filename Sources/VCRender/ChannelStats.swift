@@ -1,10 +1,14 @@
+import VCTensor
+
 /// Summary statistics of one channel (or of a whole activation), over its finite values.
 ///
-/// NaN and ±∞ are skipped and counted in `nonFinite`; an all-non-finite (or empty) set has
-/// `count == 0` and min = max = mean = variance = 0.
+/// NaN and ±∞ are skipped and counted in `nonFinite` (by kind in `marked`); an all-non-finite
+/// (or empty) set has `count == 0` and min = max = mean = variance = 0.
 public struct ChannelStats: Equatable, Sendable {
     public var count: Int
-    public var nonFinite: Int
+    public var nonFinite: Int { marked.total }
+    /// The non-finite values by kind (NaN, +∞, −∞).
+    public var marked: NonFiniteCount
     public var min: Float
     public var max: Float
     /// Arithmetic mean.
@@ -18,8 +22,8 @@ public struct ChannelStats: Equatable, Sendable {
     /// Largest magnitude.
     public var maxAbs: Float { Swift.max(abs(min), abs(max)) }
 
-    public init(count: Int, nonFinite: Int = 0, min: Float, max: Float, mean: Float, variance: Float) {
-        self.count = count; self.nonFinite = nonFinite
+    public init(count: Int, marked: NonFiniteCount = NonFiniteCount(), min: Float, max: Float, mean: Float, variance: Float) {
+        self.count = count; self.marked = marked
         self.min = min; self.max = max; self.mean = mean; self.variance = variance
     }
 
@@ -33,30 +37,34 @@ public struct ChannelStats: Equatable, Sendable {
 
     /// The concrete loop behind every initialiser (a generic one is ~50× slower unspecialised).
     public init(buffer values: UnsafeBufferPointer<Float>) {
-        var n = 0, bad = 0
+        var n = 0, bad = NonFiniteCount()
         var lo = Float.infinity, hi = -Float.infinity
         var sum = 0.0
         for v in values {
-            guard v.isFinite else { bad += 1; continue }
+            guard v.isFinite else {
+                // Padding (Heatmap.noValue) is not a value of the activation: not counted.
+                if v.isNaN { if !Heatmap.isNoValue(v) { bad.nan += 1 } } else if v > 0 { bad.posInf += 1 } else { bad.negInf += 1 }
+                continue
+            }
             n += 1
             lo = Swift.min(lo, v)
             hi = Swift.max(hi, v)
             sum += Double(v)
         }
-        guard n > 0 else { self = .empty; self.nonFinite = bad; return }
+        guard n > 0 else { self = .empty; self.marked = bad; return }
         let mean = sum / Double(n)
         var sq = 0.0
         for v in values where v.isFinite { let d = Double(v) - mean; sq += d * d }
-        self.init(count: n, nonFinite: bad, min: lo, max: hi, mean: Float(mean), variance: Float(sq / Double(n)))
+        self.init(count: n, marked: bad, min: lo, max: hi, mean: Float(mean), variance: Float(sq / Double(n)))
     }
 
     /// Statistics of the union of disjoint sets (Chan et al.'s pairwise combination).
     public static func merged(_ parts: [ChannelStats]) -> ChannelStats {
-        var n = 0, bad = 0
+        var n = 0, bad = NonFiniteCount()
         var lo = Float.infinity, hi = -Float.infinity
         var mean = 0.0, m2 = 0.0
         for p in parts {
-            bad += p.nonFinite
+            bad = bad + p.marked
             guard p.count > 0 else { continue }
             let nb = Double(p.count), na = Double(n)
             let delta = Double(p.mean) - mean
@@ -66,7 +74,7 @@ public struct ChannelStats: Equatable, Sendable {
             n += p.count
             lo = Swift.min(lo, p.min); hi = Swift.max(hi, p.max)
         }
-        guard n > 0 else { var e = ChannelStats.empty; e.nonFinite = bad; return e }
-        return ChannelStats(count: n, nonFinite: bad, min: lo, max: hi, mean: Float(mean), variance: Float(m2 / Double(n)))
+        guard n > 0 else { var e = ChannelStats.empty; e.marked = bad; return e }
+        return ChannelStats(count: n, marked: bad, min: lo, max: hi, mean: Float(mean), variance: Float(m2 / Double(n)))
     }
 }

@@ -7,7 +7,9 @@ public struct HeatmapScale: Equatable, Sendable {
 
     /// min..max of the statistics; for a diverging colormap symmetric, −m..m with m = max |v|,
     /// so zero sits on the map's centre. A degenerate range (constant map) is widened by ±1
-    /// around the value (±1 around 0 when symmetric), so it still normalises to the centre.
+    /// around the value (±1 around 0 when symmetric; ±|v|/1024 when that is larger, so a constant
+    /// 1e30 still has a range), so it still normalises to the centre. The statistics cover finite
+    /// values only, so the range is always finite.
     public init(_ stats: ChannelStats, symmetric: Bool) {
         if symmetric {
             let m = stats.maxAbs
@@ -15,12 +17,18 @@ public struct HeatmapScale: Equatable, Sendable {
         } else if stats.max > stats.min {
             self.init(lo: stats.min, hi: stats.max)
         } else {
-            self.init(lo: stats.min - 1, hi: stats.max + 1)
+            let pad = Swift.max(1, abs(stats.min) / 1024)
+            self.init(lo: stats.min - pad, hi: stats.max + pad)
         }
     }
 
-    /// (v − lo) / (hi − lo), not clamped; NaN stays NaN.
-    @inlinable public func normalised(_ v: Float) -> Float { (v - lo) / (hi - lo) }
+    /// (v − lo) / (hi − lo), not clamped; NaN stays NaN. When the span itself overflows (values
+    /// near ±3.4e38), everything is halved first, which cannot overflow.
+    @inlinable public func normalised(_ v: Float) -> Float {
+        let span = hi - lo
+        if span.isFinite { return (v - lo) / span }
+        return (v * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5)
+    }
 
     /// Where zero falls in [0, 1], or nil when outside the range.
     public var zeroPosition: Float? {

@@ -140,6 +140,7 @@ func startForward(session: ExplorerSession, rail: Rail, queue: EventQueue, timin
         }
         do {
             let logits = try forward(observer)
+            try observer.recorder.checkLimit(inputHeight: session.inputHeight, inputWidth: session.inputWidth)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             let t1 = DispatchTime.now().uptimeNanoseconds
             let store = Recording(order: observer.recorder.order, tensors: observer.recorder.tensors, catalogue: rail.sites,
@@ -161,7 +162,7 @@ enum ForwardCounter {
 
 /// Records every site and reports each rail block as the forward pass reaches it.
 final class ProgressObserver: ActivationObserver {
-    let recorder = RecordingObserver(SitePattern("*"))
+    let recorder = RecordingObserver(SitePattern("*"), byteLimit: RecordingObserver.defaultByteLimit)
     let railIndex: [String: Int]
     let count: Int
     let queue: EventQueue

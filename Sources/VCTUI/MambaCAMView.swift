@@ -62,4 +62,4 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
     }
 }
 
-func pct(_ p: Float) -> String { p < 0.01 && p > 0 ? "<1%" : "\(Int((p * 100).rounded()))%" }
+func pct(_ p: Float) -> String { !p.isFinite ? "n/a" : p < 0.01 && p > 0 ? "<1%" : "\(Int((p * 100).rounded()))%" }

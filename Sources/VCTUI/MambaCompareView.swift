@@ -32,10 +32,12 @@ func drawCompare(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
         return
     }
     for (i, t) in topK(ab, inner.h).enumerated() {
-        let delta = (t.probability - store.probabilities[t.index]) * 100
         let x0 = inner.x + half + 1
         var x = f.text(" " + s.info.label(t.index).fitted(max(4, half - 20)), x: x0, y: inner.y + i, maxWidth: inner.maxX - x0)
         x = f.text(pct(t.probability).leftPadded(5), x: x, y: inner.y + i, maxWidth: inner.maxX - x)
+        // Without original probabilities (non-finite logits) there is no change to show.
+        guard t.index < store.probabilities.count else { continue }
+        let delta = (t.probability - store.probabilities[t.index]) * 100
         let same = abs(delta) < 0.05
         f.text(same ? " =  0.0 pt" : String(format: " %@ %+.1f pt", delta > 0 ? "▲" : "▼", Double(delta)), x: x, y: inner.y + i, maxWidth: inner.maxX - x,
                fg: abs(delta) < 0.05 ? Theme.dim : (delta > 0 ? Theme.bar : Theme.warn))
@@ -52,9 +54,11 @@ func drawMambaPredictionsLine(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     }
     var x = f.text(" ablated: ", x: r.x, y: r.y, fg: Theme.warn)
     for (i, t) in topK(ab, 3).enumerated() {
-        let delta = (t.probability - store.probabilities[t.index]) * 100
+        // Without original probabilities (non-finite logits) there is no change to show.
+        let change = t.index < store.probabilities.count
+            ? " (" + String(format: "%+.1f", Double((t.probability - store.probabilities[t.index]) * 100)) + ")" : ""
         if i > 0 { x = f.text(" · ", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim) }
-        x = f.text("\(s.info.label(t.index)) \(pct(t.probability)) (\(String(format: "%+.1f", Double(delta))))", x: x, y: r.y, maxWidth: r.maxX - x, style: i == 0 ? .bold : [])
+        x = f.text("\(s.info.label(t.index)) \(pct(t.probability))\(change)", x: x, y: r.y, maxWidth: r.maxX - x, style: i == 0 ? .bold : [])
     }
 }
 

@@ -11,7 +11,7 @@ let sparkChars: [Unicode.Scalar] = ["▁", "▂", "▃", "▄", "▅", "▆", "�
 func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
     let t = s.mamba.step
     let style = s.hiddenNormStyle(l), cmap = style.colormap, scale = style.scale
-    let hi = max(l.hNorm.flatMap { $0 }.max() ?? 1, 1e-12)
+    let hi = max(l.hNorm.flatMap { $0 }.filter(\.isFinite).max() ?? 1, 1e-12)
     let shown = screen.tokenPanels.filter { $0.tag >= 0 }.map { $0.tag }
     // ‖h_t‖ along each scan: a sparkline with the current step marked.
     for (i, r) in screen.lines.enumerated() where i < shown.count {
@@ -20,9 +20,13 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         let width = max(4, min(l.tokens, r.maxX - x - 22))
         let spans = Heatmap.footprintRanges(from: l.tokens, to: width)
         for (c, span) in spans.enumerated() {
+            let here = span.contains(t)
+            if let m = span.lazy.compactMap({ Marked.of(l.hNorm[d][$0]) }).first {
+                f[x + c, r.y] = Cell(m.glyph, fg: .rgb(.black), bg: .rgb(m.color), style: .bold)
+                continue
+            }
             let v = span.map { l.hNorm[d][$0] }.max() ?? 0
             let ch = sparkChars[min(7, Int(v / hi * 7.999))]
-            let here = span.contains(t)
             f[x + c, r.y] = Cell(ch, fg: here ? Theme.accent : (span.lowerBound <= t ? Theme.bar : Theme.dim), style: here ? [.bold, .reverse] : [])
         }
         x += width
@@ -52,7 +56,7 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
         let perN = l.hNormN[d]
         let nScale = ScaleRule.range(of: perN.flatMap { $0 }, colormap: cmap)
         for (n, pr) in screen.pictures.enumerated() where n < perN.count {
-            let values = (0..<l.tokens).map { l.orders.inverse[d][$0] <= t ? perN[n][$0] : Float.nan }
+            let values = (0..<l.tokens).map { l.orders.inverse[d][$0] <= t ? perN[n][$0] : Heatmap.noValue }
             let hm = Heatmap(width: l.width, height: l.height, values: values).resampled(width: screen.pictureSize.w, height: screen.pictureSize.h)
             let sel = s.mamba.stateIndex == n
             f.text("n\(n)".clipped(pr.w), x: pr.x, y: pr.y, fg: sel ? Theme.accent : Theme.dim, style: sel ? .bold : [])

@@ -112,8 +112,9 @@ extension ExplorerState {
         case .attention: mamba.channel = cycle(mamba.channel, count: l.inner)
         case .hidden: mamba.stateIndex = cycle(mamba.stateIndex, count: l.state)
         case .cam:
+            // No probabilities (non-finite logits): no classes to step through.
             let n = min(5, store?.probabilities.count ?? 1)
-            mamba.camRank = ((mamba.camRank + delta) % n + n) % n
+            if n > 0 { mamba.camRank = ((mamba.camRank + delta) % n + n) % n }
         case .scans, .shares: break
         }
     }

@@ -105,6 +105,8 @@ func drawValuePanel(_ f: inout Frame, _ p: TokenPanel, title: String, values: [F
         if let v = values[t], v.isFinite {
             let c = dataPaint(v, scale, cmap)
             drawTokenCell(&f, r, glyph: glyph(t), fg: c.fg, bg: c.bg, level: c.level)
+        } else if let v = values[t], let m = Marked.of(v) {
+            drawTokenCell(&f, r, glyph: m.glyph, fg: .rgb(.black), bg: .rgb(m.color))
         } else {
             drawTokenCell(&f, r, glyph: glyph(t) == " " ? "·" : glyph(t), fg: Theme.dim)
         }

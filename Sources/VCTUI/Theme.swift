@@ -26,7 +26,7 @@ func num(_ v: Float, digits: Int = 3) -> String {
 
 /// A horizontal bar of `width` cells filled to `fraction`, in eighths.
 func bar(_ fraction: Double, width: Int) -> String {
-    let eighths = Int((min(max(fraction, 0), 1) * Double(width * 8)).rounded())
+    let eighths = fraction.isFinite ? Int((min(max(fraction, 0), 1) * Double(width * 8)).rounded()) : 0
     let parts: [Character] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
     var s = String(repeating: "█", count: eighths / 8)
     if eighths % 8 > 0 { s.append(parts[eighths % 8]) }

@@ -8,15 +8,20 @@ func monoLevel(_ index: Int, _ colormap: Colormap) -> UInt8 {
 }
 
 /// Draws a heatmap already at its pixel size with half-blocks: the upper pixel is the cell's
-/// foreground (`▀`), the lower its background. NaN pixels stay empty.
+/// foreground (`▀`), the lower its background. Padding stays empty; a cell holding a NaN or ±∞
+/// shows that mark's glyph on its colour (the glyph alone in monochrome).
 func drawHeatmap(_ f: inout Frame, _ hm: Heatmap, x0: Int, y0: Int, scale: HeatmapScale, colormap: Colormap) {
     let lut = colormap.lut
     for row in 0..<((hm.height + 1) / 2) {
         for x in 0..<hm.width {
             let u = hm[2 * row, x]
-            let l: Float = 2 * row + 1 < hm.height ? hm[2 * row + 1, x] : .nan
-            let iu = u.isNaN ? nil : Colormap.index(scale.normalised(u))
-            let il = l.isNaN ? nil : Colormap.index(scale.normalised(l))
+            let l: Float = 2 * row + 1 < hm.height ? hm[2 * row + 1, x] : Heatmap.noValue
+            if let m = Marked.of(u) ?? Marked.of(l) {
+                f[x0 + x, y0 + row] = Cell(m.glyph, fg: .rgb(.black), bg: .rgb(m.color), style: .bold)
+                continue
+            }
+            let iu = u.isFinite ? Colormap.index(scale.normalised(u)) : nil
+            let il = l.isFinite ? Colormap.index(scale.normalised(l)) : nil
             var cell = Cell.blank
             switch (iu, il) {
             case let (a?, b?):

@@ -83,6 +83,10 @@ func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
             rest += " · page \(s.channelPosition / g.perPage + 1)/\(pages)"
         }
     }
+    // NaN/inf go first, right after the name: on a diverged checkpoint they matter most.
+    if let site = s.site, let store = s.store, let note = store.nonFiniteNote(site.stats.marked) {
+        x = f.text(" · " + note, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.warn, style: .bold)
+    }
     f.text(rest, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
 }
 
@@ -159,6 +163,11 @@ func drawPredictionsBox(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     f.box(r, title: " prediction ", fg: Theme.border)
     let inner = r.inset(1)
     guard let store = s.store, !store.probabilities.isEmpty else {
+        if let bad = s.store?.nonFiniteLogitsNote {
+            f.text(bad, x: inner.x + 1, y: inner.y, maxWidth: inner.w - 1, fg: Theme.warn)
+            if let first = s.store?.firstNonFinite { f.text(first.description, x: inner.x + 1, y: inner.y + 1, maxWidth: inner.w - 1, fg: Theme.warn) }
+            return
+        }
         f.text(s.isForwardDone ? "(no logits)" : "…", x: inner.x + 1, y: inner.y, maxWidth: inner.w - 1, fg: Theme.dim)
         return
     }
@@ -213,7 +222,7 @@ func drawSiteLine(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
 func drawPredictionsLine(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     var x = f.text(" top: ", x: r.x, y: r.y, fg: Theme.dim)
     guard let store = s.store, !store.probabilities.isEmpty else {
-        f.text("…", x: x, y: r.y, fg: Theme.dim)
+        f.text(s.store?.nonFiniteLogitsNote ?? "…", x: x, y: r.y, maxWidth: r.maxX - x, fg: s.store?.nonFiniteLogitsNote == nil ? Theme.dim : Theme.warn)
         return
     }
     for (i, t) in store.top(5).enumerated() {

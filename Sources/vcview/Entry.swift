@@ -8,6 +8,7 @@ enum Entry {
     static func main() {
         LaunchEnvironment.ensure()
         MemoryTuning.apply()
+        PeakReport.installIfAsked()
         VCView.main()
     }
 }

@@ -54,14 +54,16 @@ final class CanvasTests: XCTestCase {
     }
 
     func testHeatmapNearestUpscaleAndNaN() {
-        let hm = Heatmap(width: 2, height: 2, values: [0, 1, .nan, 0.5])
+        // Padding paints nanColor; a NaN of the activation its marked colour.
+        let hm = Heatmap(width: 2, height: 2, values: [0, .nan, Heatmap.noValue, 0.5])
         var c = Canvas(width: 12, height: 12)
         let scale = HeatmapScale(lo: 0, hi: 1)
         c.drawHeatmap(hm, x: 1, y: 2, width: 10, height: 10, scale: scale, colormap: .magma, nanColor: RGB8(1, 2, 3))
         let lut = Colormap.magma.lut
         for y in 0..<10 { for x in 0..<10 {
             let v = hm[y / 5, x / 5]
-            XCTAssertEqual(c[1 + x, 2 + y], v.isNaN ? RGB8(1, 2, 3) : lut[Colormap.index(v)], "(\(x), \(y))")
+            let expected = Heatmap.isNoValue(v) ? RGB8(1, 2, 3) : v.isNaN ? Marked.nan.color : lut[Colormap.index(v)]
+            XCTAssertEqual(c[1 + x, 2 + y], expected, "(\(x), \(y))")
         } }
         XCTAssertEqual(c[0, 0], .white, "outside the rectangle untouched")
         XCTAssertEqual(c[11, 11], .white)

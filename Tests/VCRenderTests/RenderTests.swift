@@ -92,23 +92,30 @@ final class RenderTests: XCTestCase {
     }
 
     func testBoxResampling() {
-        let h = Heatmap(width: 4, height: 2, values: [0, 2, 4, 6, 8, 10, 12, .nan])
+        let h = Heatmap(width: 4, height: 2, values: [0, 2, 4, 6, 8, 10, 12, Heatmap.noValue])
         let down = h.resampled(width: 2, height: 1)
-        XCTAssertEqual(down.values, [5, 22.0 / 3])   // NaN ignored
+        XCTAssertEqual(down.values, [5, 22.0 / 3])   // padding ignored
+        // A NaN of the activation is not averaged away: its footprint shows it.
+        let nan = Heatmap(width: 4, height: 2, values: [0, 2, 4, 6, 8, 10, 12, .nan]).resampled(width: 2, height: 1)
+        XCTAssertEqual(nan.values[0], 5)
+        XCTAssertTrue(nan.values[1].isNaN && !Heatmap.isNoValue(nan.values[1]))
         let up = Heatmap(width: 2, height: 1, values: [1, 2]).resampled(width: 4, height: 2)
         XCTAssertEqual(up.values, [1, 1, 2, 2, 1, 1, 2, 2])
         XCTAssertEqual(h.resampled(width: 4, height: 2), h)
-        let allNaN = Heatmap(width: 2, height: 1, values: [.nan, .nan]).resampled(width: 1, height: 1)
-        XCTAssertTrue(allNaN.values[0].isNaN)
+        let allPadding = Heatmap(width: 2, height: 1, values: [Heatmap.noValue, Heatmap.noValue]).resampled(width: 1, height: 1)
+        XCTAssertTrue(Heatmap.isNoValue(allPadding.values[0]))
     }
 
     func testHeatmapColoursAndBytes() {
-        let h = Heatmap(width: 3, height: 1, values: [-1, 0, .nan])
+        let h = Heatmap(width: 3, height: 1, values: [-1, 0, Heatmap.noValue])
         let scale = HeatmapScale(lo: -1, hi: 1)
         let rgb = h.rgb(scale: scale, colormap: .grey, nanColor: RGB8(1, 2, 3))
         XCTAssertEqual(rgb, [RGB8(0, 0, 0), RGB8(128, 128, 128), RGB8(1, 2, 3)])
         XCTAssertEqual(h.rgbBytes(scale: scale, colormap: .grey, nanColor: RGB8(1, 2, 3)), [0, 0, 0, 128, 128, 128, 1, 2, 3])
         XCTAssertEqual(h.levels(scale: scale), [0, 128, nil])
+        // NaN and ±inf of the activation get their marked colours, not the padding colour.
+        let marked = Heatmap(width: 3, height: 1, values: [.nan, .infinity, -.infinity]).rgb(scale: scale, colormap: .grey, nanColor: RGB8(1, 2, 3))
+        XCTAssertEqual(marked, [Marked.nan.color, Marked.posInf.color, Marked.negInf.color])
         // Through viridis: the ends of the table, and NaN in the default colour.
         XCTAssertEqual(h.rgb(scale: scale, colormap: .viridis), [Colormap.viridis.lut[0], Colormap.viridis.lut[128], .black])
     }

@@ -342,11 +342,11 @@ def zips():
     add("zip_bomb_zip64.pth", make_zip([
         {"name": "archive/data.pkl", "data": b"", "raw": comp[:1000], "method": 8, "size": 2 ** 40, "crc": 0}],
         zip64=True),
-        "a zip64 archive whose data.pkl declares 1 TiB inflated from 1 KB", "is 1099511627776 bytes, limit is 1073741824")
+        "a zip64 archive whose data.pkl declares 1 TiB inflated from 1 KB", "is 1099511627776 bytes, limit is 67108864")
     pickle_bomb = deflate(b"\x80\x02" + b"N0" * 3_000_000)  # a 6 MB pickle of NONE/POP, never used
     add("zip_bomb_pickle_size.pth", make_zip([
         {"name": "archive/data.pkl", "data": b"", "raw": pickle_bomb, "method": 8, "size": 2 ** 31, "crc": 0}]),
-        "data.pkl declaring 2 GiB inflated (more than the 1 GiB pickle limit)", "limit is 1073741824")
+        "data.pkl declaring 2 GiB inflated (more than the 64 MiB pickle limit of a small file)", "is 2147483648 bytes, limit is 67108864")
 
     # Overlapping entries (the shape of Fifield's non-recursive zip bomb): 32 local headers in a
     # row, then one deflated kernel; each central entry claims everything from its own header to

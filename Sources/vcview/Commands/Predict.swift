@@ -25,9 +25,37 @@ struct Predict: ParsableCommand {
             let start = DispatchTime.now()
             let logits = try loaded.model.forward(input.tensor)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+            let resized = loaded.model.resizesPosEmbed(height: h, width: w)
+            // NaN or ±inf logits (a diverged checkpoint) have no probabilities: say so, and where
+            // in the forward pass the first non-finite value appeared (a second, watched pass).
+            let bad = NonFiniteCount(logits.data)
+            if !bad.isEmpty {
+                let first = try FirstNonFinite.trace(loaded.model, input: input.tensor)
+                let note = "no prediction: the logits hold \(bad.total) non-finite values of \(logits.count) (\(bad.breakdown))"
+                    + (first.map { "; \($0.description) (\($0.count.total) values there)" } ?? "")
+                if json {
+                    let obj: [String: Any] = [
+                        "model": ["name": loaded.name, "variant": loaded.model.config.variantName, "weights": loaded.info.path,
+                                  "entry": loaded.info.entryUsed ?? NSNull(), "classes": loaded.model.config.numClasses, "bundled": loaded.bundled],
+                        "input": ["source": input.description, "height": h, "width": w, "pos_embed_resized": resized],
+                        "top": [] as [Any],
+                        "logits": logits.data.map { $0.isFinite ? Double($0) as Any : NSNull() },
+                        "non_finite": ["count": bad.total, "nan": bad.nan, "inf": bad.posInf, "-inf": bad.negInf,
+                                       "first_site": first?.site ?? NSNull(), "first_kind": first?.count.kind ?? NSNull(),
+                                       "first_count": first?.count.total ?? NSNull()] as [String: Any],
+                        "forward_ms": ms,
+                    ]
+                    print(jsonString(obj))
+                } else {
+                    print("model: \(loaded.summary)")
+                    print("input: \(input.description)")
+                    print(note)
+                    print(String(format: "forward: %.1f ms", ms))
+                }
+                return
+            }
             let probs = softmax(logits.data)
             let order = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(min(topk, probs.count))
-            let resized = loaded.model.resizesPosEmbed(height: h, width: w)
             if json {
                 let top: [[String: Any]] = order.map { ["index": $0, "label": loaded.label($0), "prob": probs[$0], "logit": Double(logits.data[$0])] }
                 let obj: [String: Any] = [
