@@ -32,6 +32,11 @@ final class LayerGradientTests: XCTestCase {
                 XCTAssertEqual(Double(ActivationGradient.softplusDerivative(x)), (softplus(d + h) - softplus(d - h)) / (2 * h), accuracy: 2e-6, "softplus′(\(x))")
             }
         }
+        // The vectorised GELU′ is the libm one (within float rounding of the polynomial erf).
+        let pre = (0..<4001).map { Float($0 - 2000) / 250 } + [1e-4, -1e-4, 0, 1e-3, -1e-3]
+        var ones = [Float](repeating: 1, count: pre.count)
+        ActivationGradient.apply(.gelu, pre: pre, &ones)
+        for (x, d) in zip(pre, ones) { XCTAssertEqual(d, ActivationGradient.geluDerivative(x), accuracy: 2e-6, "vectorised gelu′(\(x))") }
         // The buffer form is the scalar one, and ReLU's mask uses the pre-activation.
         var g: [Float] = [1, 2, 3, 4]
         ActivationGradient.apply(.relu, pre: [-1, 0, 0.5, 2], &g)
