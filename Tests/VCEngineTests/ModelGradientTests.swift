@@ -73,3 +73,53 @@ final class ModelGradientTests: XCTestCase {
         }
     }
 }
+
+/// Hidden-attention rollout and Mamba-Attr on the tiny model.
+final class HiddenAttentionRolloutTests: XCTestCase {
+    /// Mamba-Attr's signed shares of one layer add up to Σₖ ⟨Gᵏ, yₖ − D·u⟩ / E: the attention
+    /// rebuilds each scan's output (less its skip), and the gradient weights it.
+    func testMambaAttrSharesAddUpToTheFirstOrderTerm() throws {
+        let ckpt = try CheckpointLoader.load(path: Fixtures.path("tiny/weights.safetensors"))
+        let g = try VCMambaGradients(parameters: try ParameterSet(ckpt.stateDict))
+        let x = try Npy.read(path: Fixtures.path("tiny/input.npy"))
+        let input = Tensor(shape: x.shape, data: x.values)
+        let layer = g.model.mambaLayers[0]
+        let rec = RecordingObserver(SitePattern(VCMambaModel.traceSites(layer).joined(separator: ",")))
+        _ = try g.model.forward(input, observer: rec)
+        let gr = RecordingObserver(SitePattern((1...4).map { "\(layer).y.\($0)" }.joined(separator: ",")))
+        _ = try g.gradient(of: .logit(3), input: input, observer: gr)
+        let trace = try g.model.trace(layer: layer, from: rec)
+        let grads = (1...4).map { gr["\(layer).y.\($0)"]! }
+        let m = HiddenAttentionRollout.layerMatrix(trace, gradients: grads, clampNegative: false)
+        var expected = 0.0
+        let e = trace.inner
+        for k in 0..<4 {
+            let gk = FeatureMap(nchw: grads[k]).data, yk = FeatureMap(nchw: rec["\(layer).y.\(k + 1)"]!).data
+            for p in 0..<trace.tokens { for ei in 0..<e {
+                expected += Double(gk[p * e + ei]) * (Double(yk[p * e + ei]) - Double(trace.D[ei]) * Double(trace.u[p * e + ei]))
+            } }
+        }
+        expected /= Double(e)
+        XCTAssertEqual(m.reduce(0, +), expected, accuracy: 1e-4 * abs(expected) + 1e-9)
+        // Source tokens only precede their targets along some scan, and every pair is reached.
+        let free = HiddenAttentionRollout.layerMatrix(trace)
+        XCTAssertTrue(free.allSatisfy { $0 >= 0 })
+        XCTAssertEqual(free.filter { $0 > 0 }.count, trace.tokens * trace.tokens)
+    }
+
+    /// The rollout of identity mixing is uniform; a layer sending everything to one token makes
+    /// that token the most relevant, and relevance always sums to 1.
+    func testRolloutOfKnownMatrices() {
+        let l = 4
+        var eye = [Double](repeating: 0, count: l * l)
+        for i in 0..<l { eye[i * l + i] = 1 }
+        let r = HiddenAttentionRollout.rollout([eye, eye], tokens: l)
+        for v in r { XCTAssertEqual(v, 0.25, accuracy: 1e-12) }
+        var toTwo = [Double](repeating: 0, count: l * l)
+        for p in 0..<l { toTwo[p * l + 2] = 3 }
+        let r2 = HiddenAttentionRollout.rollout([toTwo], tokens: l)
+        XCTAssertEqual(r2.reduce(0, +), 1, accuracy: 1e-12)
+        XCTAssertEqual(r2[2], 0.5 / 4 + 0.5, accuracy: 1e-12)
+        XCTAssertEqual(r2[0], 0.5 / 4, accuracy: 1e-12)
+    }
+}

@@ -38,7 +38,8 @@ final class GradientCommandTests: XCTestCase {
 
     func testAttributionMethodsWriteMapsOfTheSiteSize() throws {
         let out = tempDir()
-        for (method, site, shape) in [("gradcam", "network.6", [5, 5]), ("layercam", "network.4", [10, 10]), ("saliency", "network.6", [160, 160]), ("ig", "network.6", [160, 160])] {
+        for (method, site, shape) in [("gradcam", "network.6", [5, 5]), ("layercam", "network.4", [10, 10]), ("saliency", "network.6", [160, 160]), ("ig", "network.6", [160, 160]),
+                                    ("rollout", "network.6", [5, 5]), ("mamba-attr", "network.6", [5, 5])] {
             let r = try CLI.run(["attribute", "--input-tensor", CLI.fixture("tiny/input.npy"), "--weights", CLI.fixture("tiny/weights.safetensors"),
                                  "--method", method, "--site", site, "--class", "3", "--steps", "4", "--out", out])
             XCTAssertEqual(r.status, 0, r.stderr)

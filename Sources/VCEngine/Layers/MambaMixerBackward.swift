@@ -95,12 +95,13 @@ struct MambaMixerGradient: Sendable {
         tap.tokens(site.norm, &gy)
         m.norm.inputGradient(&gy, input: FeatureMap(height: hh, width: ww, channels: e, data: s.y))
         tap.map(site.y, &gy)
-        // Each scan's output gradient: dL/dy, plus a seed placed on that scan's own output.
+        // Each scan's output gradient: dL/dy (y is their sum), plus a seed placed on that scan's
+        // own output; recorded as y.k's gradient.
         var dys = [Float](repeating: 0, count: 4 * l * e)
         for k in 0..<4 {
-            var gk = FeatureMap(height: hh, width: ww, channels: e)
+            var gk = gy
             tap.map(site.yk[k], &gk)
-            for i in 0..<(l * e) { dys[k * l * e + i] = gy.data[i] + gk.data[i] }
+            for i in 0..<(l * e) { dys[k * l * e + i] = gk.data[i] }
         }
         let sg = SelectiveScan.backward(s.scan, orders: s.orders, enabled: s.enabled, dy: dys)
         var gDelta = FeatureMap(height: hh, width: ww, channels: e, data: sg.delta)

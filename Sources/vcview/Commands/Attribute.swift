@@ -10,13 +10,15 @@ struct Attribute: ParsableCommand {
         discussion: """
         With A = SITE's activation (C, h, w) and G = d logit_K / dA: gradcam = relu(Σ_c mean_ij(G_c) A_c); \
         layercam = relu(Σ_c relu(G_c) ⊙ A_c); saliency = max_c |d logit_K / dx|; ig = Σ_c (x − x₀) ⊙ \
-        mean_{k=1..steps} d logit_K / dx at x₀ + (k/steps)(x − x₀), x₀ = 0 (the mean colour after normalisation). \
+        mean_{k=1..steps} d logit_K / dx at x₀ + (k/steps)(x − x₀), x₀ = 0 (the mean colour after normalisation); \
+        rollout and mamba-attr: the hidden attention of the Mamba layers rolled out over layers and \
+        directions, gradient-free or weighted by d logit_K / d y_k (formulas in docs/gradients.md). \
         Writes METHOD_SITE_classK.png, .npy and .json.
         """)
 
     @Argument(help: "Image (or use --input-tensor).") var image: String?
     @Option(help: "A raw (1, 3, H, W) float32 .npy input instead of an image.") var inputTensor: String?
-    @Option(help: "gradcam, layercam, saliency or ig.") var method = "gradcam"
+    @Option(help: "gradcam, layercam, saliency, ig, rollout or mamba-attr.") var method = "gradcam"
     @Option(help: "Site for gradcam / layercam (default: the last stage's output network.6).") var site = "network.6"
     @Option(name: .customLong("class"), help: "Class index (default: the top prediction).") var classIndex: Int?
     @Option(help: "Integrated Gradients: steps of the Riemann sum.") var steps = 32
@@ -27,8 +29,8 @@ struct Attribute: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard ["gradcam", "layercam", "saliency", "ig"].contains(method) else {
-                throw UserError("--method must be gradcam, layercam, saliency or ig, got \(method)")
+            guard ["gradcam", "layercam", "saliency", "ig", "rollout", "mamba-attr"].contains(method) else {
+                throw UserError("--method must be gradcam, layercam, saliency, ig, rollout or mamba-attr, got \(method)")
             }
             guard steps >= 1 && steps <= 1024 else { throw UserError("--steps must be between 1 and 1024, got \(steps)") }
             let gm = try GradientModel.load(weights: weights, variant: variant)
@@ -73,6 +75,33 @@ struct Attribute: ParsableCommand {
             var m = [Float](repeating: 0, count: h * w)
             for c in 0..<3 { for p in 0..<(h * w) { let i = c * h * w + p; m[p] += x.data[i] * total[i] / Float(steps) } }
             return (m, h, w, "sum_c (x - 0) * mean_{k=1..\(steps)} d logit_\(k) / dx at (k/\(steps)) x", "input")
+        case "rollout", "mamba-attr":
+            let layers = gm.model.mambaLayers
+            guard !layers.isEmpty else { throw UserError("this model has no Mamba layers") }
+            let rec = RecordingObserver(SitePattern(layers.flatMap { VCMambaModel.traceSites($0) }.joined(separator: ",")))
+            _ = try gm.model.forward(x, observer: rec)
+            var grads: RecordingObserver? = nil
+            if method == "mamba-attr" {
+                let g = RecordingObserver(SitePattern(layers.flatMap { l in (1...4).map { "\(l).y.\($0)" } }.joined(separator: ",")))
+                _ = try gm.gradients.gradient(of: .logit(k), input: x, observer: g)
+                grads = g
+            }
+            var matrices: [[Double]] = []
+            var grid = (0, 0)
+            for l in layers {
+                let trace = try gm.model.trace(layer: l, from: rec)
+                grid = (trace.height, trace.width)
+                let g = try grads.map { r in try (1...4).map { d -> Tensor in
+                    guard let t = r["\(l).y.\(d)"] else { throw UserError("no gradient at \(l).y.\(d)") }
+                    return t
+                } }
+                matrices.append(HiddenAttentionRollout.layerMatrix(trace, gradients: g))
+            }
+            let rel = HiddenAttentionRollout.rollout(matrices, tokens: grid.0 * grid.1).map { Float($0) }
+            let formula = method == "rollout"
+                ? "mean_p R[p, q], R = prod_l (I/2 + rownorm(M_l)/2), M_l[p, q] = mean_e sum_k |alpha^k_{t,s,e}|"
+                : "mean_p R[p, q], R = prod_l (I/2 + rownorm(M_l)/2), M_l[p, q] = relu(mean_e sum_k alpha^k_{t,s,e} G^k[p,e] u[q,e]), G^k = d logit_\(k) / d y_k"
+            return (rel, grid.0, grid.1, formula, "network.6")        // the stage-4 grid of the Mamba layers
         default:
             let rec = RecordingObserver(SitePattern(site))
             _ = try gm.gradients.gradient(of: .logit(k), input: x, observer: rec)
