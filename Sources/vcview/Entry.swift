@@ -22,7 +22,7 @@ struct VCView: ParsableCommand {
         and safetensors files with the official key names. Pickles are parsed, never executed.
         """,
         version: VCViewVersion.string,
-        subcommands: [Explore.self, Predict.self, Inspect.self, Dump.self, Export.self, Tour.self, Bench.self],
+        subcommands: [Explore.self, Predict.self, Inspect.self, Dump.self, Export.self, Tour.self, Bench.self, ERF.self, Attribute.self],
         defaultSubcommand: Explore.self
     )
 }

@@ -16,10 +16,17 @@ struct Bench: ParsableCommand {
     @Option(help: "Site pattern to observe while timing (the cost of instrumentation): a glob list such as '*', or 'blocks' for every block output plus the Mamba internals and hidden-state norms.")
     var observe: String?
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Time a gradient (reverse pass) against the forward instead (docs/gradients.md).") var backward = false
 
     func run() throws {
         try runReportingErrors {
             if let t = threads { guard t >= 1 else { throw UserError("--threads must be at least 1") }; EngineThreads.set(t) }
+            if backward {
+                guard size >= 32 && size <= 2048 else { throw UserError("--size must be between 32 and 2048") }
+                let gm = try GradientModel.load(weights: weights, variant: weights == nil ? variant : nil)
+                try BenchBackward.run(model: gm.name, gradients: gm.gradients, input: SeededWeights.input(seed: 0, height: size, width: size), runs: runs, json: json)
+                return
+            }
             let model: VCMambaModel
             let name: String
             if let w = weights {
