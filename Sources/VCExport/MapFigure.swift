@@ -34,7 +34,10 @@ public struct MapFigure {
             let v = values[i * width + j]
             body.fill(x: j * k, y: i * k, width: k, height: k, color: v.isFinite ? colormap.color((v - lo) / (hi - lo)) : Style.nan)
         } }
-        let fig = Figure(title: title, subtitle: subtitle, body: body,
+        // Subtitles wrap at " · " and ", " to the body's width (at least 560 px), so a long model
+        // line does not make the figure three times as wide as its map.
+        let lines = subtitle.flatMap { MapFigure.wrap($0, width: max(body.width, 560)) }
+        let fig = Figure(title: title, subtitle: lines, body: body,
                          bar: ColorBarSpec(colormap: colormap, lo: lo, hi: hi, caption: caption), legend: nil)
         let (canvas, layout) = fig.render()
         let png = (directory as NSString).appendingPathComponent(stem + ".png")
@@ -49,5 +52,18 @@ public struct MapFigure {
         do { try (JSONValue.object(obj).text(pretty: true) + "\n").write(toFile: json, atomically: true, encoding: .utf8) }
         catch { throw ExportError("\(json): cannot write (\(error.localizedDescription))") }
         return [png, json]
+    }
+
+    /// `text` broken after " · ", ", " or a space so that each line is at most `width` pixels in
+    /// the figure font; a single word longer than that stays on its own line.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard PixelFont.width(text) > width else { return [text] }
+        var out: [String] = [], line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = line.isEmpty ? word : line + " " + word
+            if !line.isEmpty && PixelFont.width(candidate) > width { out.append(line); line = word } else { line = candidate }
+        }
+        if !line.isEmpty { out.append(line) }
+        return out
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VCRender
 import VCEngine
 import VCExport
 
@@ -26,9 +27,12 @@ struct Attribute: ParsableCommand {
     @Option(help: "Seeded weights of S, M or B instead of a file.") var variant: String?
     @Option(help: "Input side.") var size = 224
     @Option(help: "Output folder.") var out = "attribution"
+    @Option(name: .customLong("text-size"), help: "Pixel size of the figure text, as in `export --text-size` (default 14).") var textSize: Int?
 
     func run() throws {
         try runReportingErrors {
+            if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
+            _ = FigureText.configure(size: textSize)
             guard ["gradcam", "layercam", "saliency", "ig", "rollout", "mamba-attr"].contains(method) else {
                 throw UserError("--method must be gradcam, layercam, saliency, ig, rollout or mamba-attr, got \(method)")
             }

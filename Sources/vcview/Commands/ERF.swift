@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VCRender
 import VCEngine
 import VCExport
 
@@ -26,9 +27,12 @@ struct ERF: ParsableCommand {
     @Option(help: "Input side.") var size = 224
     @Option(help: "Threads (default: one per core).") var threads: Int?
     @Option(help: "Output folder.") var out = "erf"
+    @Option(name: .customLong("text-size"), help: "Pixel size of the figure text, as in `export --text-size` (default 14).") var textSize: Int?
 
     func run() throws {
         try runReportingErrors {
+            if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
+            _ = FigureText.configure(size: textSize)
             if let t = threads { guard t >= 1 else { throw UserError("--threads must be at least 1") }; EngineThreads.set(t) }
             guard ["power", "log"].contains(display) else { throw UserError("--display must be power or log, got \(display)") }
             guard size >= 32 && size <= 2048 else { throw UserError("--size must be between 32 and 2048, got \(size)") }
