@@ -242,6 +242,7 @@ struct TmuxPane {
         let env = ProcessInfo.processInfo.environment
         var vars = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "VCTUI_LAUNCH": env["VCTUI_SCREEN_MODEL"] ?? "small"]
         if subcommand == "tour" { vars["VCTUI_TOUR"] = "1" }
+        if arguments.contains("--presenter") { vars["VCTUI_PRESENTER"] = "1" }
         let extra = arguments.map { " '\($0)'" }.joined()
         if let t = timings { vars["VCVIEW_TIMINGS"] = t }
         for (k, v) in extraEnv { vars[k] = v }
