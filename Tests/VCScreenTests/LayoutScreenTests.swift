@@ -5,19 +5,7 @@ import VCTestSupport
 /// The layouts at 200×60, 120×40, 80×24 and 60×20 in a real terminal (tmux, see `ScreenTests`):
 /// square token cells, channel tiles that grow, the picture kept in small windows, the presenter
 /// layout, the narration that scrolls, and no text cut at the right edge without "…".
-final class LayoutScreenTests: XCTestCase {
-    var pane: TmuxPane!
-
-    override func setUpWithError() throws {
-        if ProcessInfo.processInfo.environment["VCTUI_LAUNCH"] != nil { throw XCTSkip("inside a launched explorer") }
-        guard TmuxPane.tmuxAvailable else { throw XCTSkip("tmux is not installed") }
-    }
-
-    override func tearDown() {
-        pane?.kill()
-        pane = nil
-    }
-
+final class LayoutScreenTests: TmuxTestCase {
     let sizes = [(200, 60), (120, 40), (80, 24), (60, 20)]
 
     func open(_ w: Int, _ h: Int, subcommand: String? = nil, arguments: [String] = []) throws -> String {
