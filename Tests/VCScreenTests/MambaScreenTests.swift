@@ -30,7 +30,7 @@ final class MambaScreenTests: TmuxTestCase {
 
     func testScansViewStepsAndPlays() throws {
         var text = try openMamba()
-        XCTAssertTrue(text.contains("scan 1 ·") && text.contains("scan 4"), "four scans side by side")
+        XCTAssertTrue(text.contains("┌ scan 1 ") && text.contains("┌ scan 4 "), "four scans (short titles on square token cells at 120×40)")
         XCTAssertTrue(text.contains("●") && text.contains("→") && text.contains("←") && text.contains("↑") && text.contains("↓"), "direction marks")
         XCTAssertTrue(text.contains("scan 1 step 1 reads (0, 0) ● start"), text)
         XCTAssertTrue(text.contains("┌ explain") && text.contains("raster position"), "the explanation and the quirk")
@@ -182,7 +182,7 @@ final class MambaScreenTests: TmuxTestCase {
             pane.send("Space")
             text = try pane.waitFor("step \(i + 1)") { $0.contains("tour \(i + 1)/11 · \(titles[i])") }
             switch TourStep.allCases[i] {
-            case .scans: _ = try pane.waitFor("scans playing") { $0.contains("scan 1 ·") && $0.contains("▶ playing") }
+            case .scans: _ = try pane.waitFor("scans playing") { $0.contains("┌ scan 1 ") && $0.contains("▶ playing") }
             case .hidden: _ = try pane.waitFor("hidden states") { $0.contains("‖h_t‖") && $0.contains("peaks at") }
             case .attention: _ = try pane.waitFor("parity in the narration") { $0.contains("matches the engine's scan to") && $0.contains("float rounding") }
             case .cam: _ = try pane.waitFor("CAM check") { $0.contains("CAM · ") && $0.contains("the logit is") }

@@ -130,9 +130,10 @@ final class ScreenTests: XCTestCase {
         pane.resize(60, 20)
         var text = try pane.waitFor("60×20") { s in
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
-            return lines.count >= 20 && !s.contains("┌ input") && s.contains("top:") && lines[19].contains("? help")
+            return lines.count >= 20 && !s.contains("┌ prediction") && s.contains("top:") && lines[19].contains("? help")
         }
         XCTAssertTrue(text.contains("stem") && text.contains("ch 0"))
+        XCTAssertTrue(text.contains("┌ input"), "the picture stays, smaller, at 60×20")
         pane.resize(30, 10)
         _ = try pane.waitFor("too small") { $0.contains("too small") && $0.contains("? help") }
         pane.resize(120, 40)
