@@ -29,6 +29,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     info.colorDepthLabel = screen.depth.label + (graphics.mode == .none ? "" : ", pixels: \(graphics.mode.label)")
     var state = ExplorerState(info: info, rail: rail, size: screen.size)
     state.exportDirectory = session.options.exportDirectory
+    state.presenter = session.options.presenter
     if session.options.tour {
         state.startTour(autoplay: session.options.tourAutoplay, dwellMilliseconds: session.options.tourDwellSeconds * 1000)
     }

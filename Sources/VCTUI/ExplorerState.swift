@@ -105,6 +105,8 @@ public struct ExplorerState: Sendable {
     public var cache = MambaCache()
     /// The guided lesson (`vcview tour`), when running.
     public var tour: TourState? = nil
+    /// The presenter layout (`p`, `--presenter`): one big panel under a large title.
+    public var presenter = false
 
     public init(info: ExplorerInfo, rail: Rail, size: Size) {
         self.info = info

@@ -77,8 +77,13 @@ public struct Frame: Equatable, Sendable {
         guard y >= 0 && y < height else { return x }
         let limit = min(width, x + (maxWidth ?? width))
         var cx = x
-        for s in text.unicodeScalars {
-            if cx >= limit { break }
+        let scalars = Array(text.unicodeScalars)
+        for (i, s) in scalars.enumerated() {
+            if cx >= limit {
+                // Cut: the last cell says so, unless only blanks were left out.
+                if cx - 1 >= max(0, x), scalars[i...].contains(where: { $0 != " " }) { cells[y * width + cx - 1] = Cell("…", fg: fg, bg: bg, style: style) }
+                break
+            }
             if cx >= 0 { cells[y * width + cx] = Cell(s, fg: fg, bg: bg, style: style) }
             cx += 1
         }

@@ -6,13 +6,19 @@ public struct Layout: Equatable, Sendable {
     /// From this size on the input picture, predictions and site list get a column of their own.
     public static let wideWidth = 96
     public static let wideHeight = 28
-    static let leftWidth = 24
+    /// The left column of the wide layout: 24 columns, a fifth of wider windows (at most 48) so
+    /// that the input picture grows with the window.
+    static func leftWidth(_ width: Int) -> Int { max(24, min(48, width / 5)) }
 
     public let size: Size
     public let tooSmall: Bool
     public let wide: Bool
+    /// One big panel (`main`) under a large title (`info`), a legend and the hints: for lectures.
+    public let presenter: Bool
     public let title: Rect
     public let hint: Rect
+    /// The input picture: the top of the left column when wide, the right of the main area when
+    /// narrow and there is room (nil otherwise, and in the presenter layout).
     public let inputBox: Rect?
     public let predictionsBox: Rect?
     public let sitesBox: Rect?
@@ -28,19 +34,28 @@ public struct Layout: Equatable, Sendable {
     public let narration: Rect?
 
     /// `narrationRows` reserves that many rows above the hint line (the tour's narration).
-    public init(size: Size, pictureAspect: Double = 1, narrationRows: Int = 0) {
+    public init(size: Size, pictureAspect: Double = 1, narrationRows: Int = 0, presenter: Bool = false) {
         self.size = size
         let w = size.width, fullHeight = size.height
         tooSmall = w < Layout.minWidth || fullHeight < Layout.minHeight
         let n = tooSmall ? 0 : max(0, min(narrationRows, fullHeight - 10))
         let h = fullHeight - n
         narration = n > 0 ? Rect(x: 0, y: h - 1, w: w, h: n) : nil
-        wide = w >= Layout.wideWidth && h >= Layout.wideHeight
+        self.presenter = presenter
+        wide = !presenter && w >= Layout.wideWidth && h >= Layout.wideHeight
         title = Rect(x: 0, y: 0, w: w, h: 1)
         hint = Rect(x: 0, y: fullHeight - 1, w: w, h: 1)
-        if wide {
-            let lw = Layout.leftWidth
-            let picRows = max(3, min(16, Int((Double(lw - 2) * pictureAspect / 2).rounded(.up))))
+        if presenter {
+            inputBox = nil; predictionsBox = nil; sitesBox = nil; siteLine = nil; predictionsLine = nil
+            rail = Rect(x: 0, y: 1, w: w, h: 0)
+            info = Rect(x: 0, y: 1, w: w, h: 1)
+            legend = Rect(x: 0, y: h - 3, w: w, h: 2)
+            main = Rect(x: 0, y: 2, w: w, h: legend.y - 2)
+        } else if wide {
+            let lw = Layout.leftWidth(w)
+            // The picture as tall as its aspect asks, leaving the predictions and a few sites.
+            let maxRows = max(16, h - 1 - 7 - 8 - 2)
+            let picRows = max(3, min(maxRows, Int((Double(lw - 2) * pictureAspect / 2).rounded(.up))))
             let input = Rect(x: 0, y: 1, w: lw, h: picRows + 2)
             let preds = Rect(x: 0, y: input.maxY, w: lw, h: 7)
             inputBox = input
@@ -54,20 +69,32 @@ public struct Layout: Equatable, Sendable {
             legend = Rect(x: x, y: h - 3, w: rw, h: 2)
             main = Rect(x: x, y: info.maxY, w: rw, h: legend.y - info.maxY)
         } else {
-            inputBox = nil; predictionsBox = nil; sitesBox = nil
+            predictionsBox = nil; sitesBox = nil
             rail = Rect(x: 0, y: 1, w: w, h: h >= 24 ? 3 : 2)
             info = Rect(x: 0, y: rail.maxY, w: w, h: 1)
             siteLine = Rect(x: 0, y: info.maxY, w: w, h: 1)
             predictionsLine = Rect(x: 0, y: siteLine!.maxY, w: w, h: 1)
             legend = Rect(x: 0, y: h - 2, w: w, h: 1)
-            main = Rect(x: 0, y: predictionsLine!.maxY, w: w, h: legend.y - predictionsLine!.maxY)
+            let area = Rect(x: 0, y: predictionsLine!.maxY, w: w, h: legend.y - predictionsLine!.maxY)
+            // A smaller picture at the right of the main area, as long as 5 rows and 56 columns allow.
+            let pw = max(8, min(22, w / 5 - 2))
+            let picRows = min(area.h - 2, max(2, Int((Double(pw) * pictureAspect / 2).rounded(.up))))
+            if w >= 56 && area.h >= 5 && picRows >= 2 {
+                let box = Rect(x: w - pw - 2, y: area.y, w: pw + 2, h: picRows + 2)
+                inputBox = box
+                main = Rect(x: 0, y: area.y, w: w - box.w, h: area.h)
+            } else {
+                inputBox = nil
+                main = area
+            }
         }
     }
 
-    /// The layout of a state (its size, its picture's aspect).
+    /// The layout of a state (its size, its picture's aspect, the tour's narration, presenter).
     public init(_ state: ExplorerState) {
         let aspect = state.info.picture.map { Double($0.height) / Double(max(1, $0.width)) } ?? 1
-        self.init(size: state.size, pictureAspect: aspect, narrationRows: state.tour == nil ? 0 : TourState.narrationRows(height: state.size.height))
+        let narration = state.tour == nil ? 0 : TourState.narrationRows(height: state.size.height, lines: state.narrationLines(width: state.size.width).count)
+        self.init(size: state.size, pictureAspect: aspect, narrationRows: narration, presenter: state.presenter)
     }
 }
 
@@ -85,19 +112,29 @@ public struct GridGeometry: Equatable, Sendable {
     var outerWidth: Int { tileWidth + 2 }
     var outerHeight: Int { tileRows + 2 }
 
-    /// Tiles at most 14 cells wide (small maps 1:1, larger ones shrunk by an integer factor when
-    /// possible), narrower when fewer than a handful would fit.
+    /// Tiles as large as the space allows while a page still shows a dozen channels: sizes that
+    /// are integer multiples or fractions of the map (up to 4× for small maps, 64 cells at most)
+    /// are tried from the largest; when none gives a dozen, tiles at most 14 cells wide (maps
+    /// shrunk by an integer factor), narrower until a handful fit.
     public init(area: Rect, mapWidth: Int, mapHeight: Int, channels: Int) {
         self.area = area
-        let target = 14
-        // Maps up to the target width are shown 1:1, larger ones shrunk by an integer factor.
-        var tw = mapWidth > target ? mapWidth / Int((Double(mapWidth) / Double(target)).rounded(.up)) : mapWidth
-        tw = max(4, tw)
         func rowsOfPixels(_ tw: Int) -> Int { max(1, Int((Double(tw * mapHeight) / Double(max(1, mapWidth))).rounded())) }
         func fit(_ tw: Int) -> (Int, Int, Int) {
             let pr = rowsOfPixels(tw), tr = (pr + 1) / 2
             return (pr, max(0, area.w / (tw + 2)), max(0, area.h / (tr + 2)))
         }
+        let dozen = min(channels, GridGeometry.roomyPage)
+        let sizes = Set((1...4).map { mapWidth * $0 } + (2...8).map { mapWidth / $0 }).filter { $0 > 14 && $0 <= 64 }.sorted(by: >)
+        if let big = sizes.first(where: { let (_, c, r) = fit($0); return c * r >= max(1, dozen) }) {
+            let (pr, cols, rows) = fit(big)
+            tileWidth = big; pixelRows = pr; tileRows = (pr + 1) / 2
+            columns = max(1, cols); self.rows = max(1, rows)
+            return
+        }
+        let target = 14
+        // Maps up to the target width are shown 1:1, larger ones shrunk by an integer factor.
+        var tw = mapWidth > target ? mapWidth / Int((Double(mapWidth) / Double(target)).rounded(.up)) : mapWidth
+        tw = max(4, tw)
         var (pr, cols, rows) = fit(tw)
         let wanted = min(channels, 6)
         while tw > 4 && (cols * rows < wanted || cols == 0 || rows == 0) {
@@ -110,6 +147,9 @@ public struct GridGeometry: Equatable, Sendable {
         columns = max(1, cols)
         self.rows = max(1, rows)
     }
+
+    /// Channels a page should still show before tiles grow beyond 14 cells.
+    static let roomyPage = 12
 
     /// The outer rectangle (border included) of the tile in `slot` (0 ..< perPage).
     public func tile(_ slot: Int) -> Rect {

@@ -1,60 +1,70 @@
-/// A token grid drawn as text: one screen row per grid row, `cellWidth` columns per token, in a
-/// box. Readable from the back of a lecture hall (arrows, marks), unlike half-block heatmaps.
+/// A token grid drawn as text in a box: each token a block of `cellWidth` columns × `cellHeight`
+/// rows. Terminal cells are about twice as tall as wide, so `cellWidth = 2·cellHeight` makes a
+/// token square on screen; the panels take the largest such k that fits. Readable from the back
+/// of a lecture hall (arrows, marks), unlike half-block heatmaps.
 public struct TokenPanel: Equatable, Sendable {
     /// The outer box.
     public let rect: Rect
     public let cellWidth: Int
+    public let cellHeight: Int
     public let rows: Int, cols: Int
     /// What the panel shows: a direction 0…3, `TokenPanel.sum`, `TokenPanel.other`.
     public let tag: Int
 
     public static let sum = 4
     public static let other = -1
+    /// The largest token cell tried (k rows × 2k columns): beyond it a grid only gets emptier.
+    static let maxCellHeight = 6
 
     /// The cells of token (row, col).
-    public func cell(row: Int, col: Int) -> Rect { Rect(x: rect.x + 1 + col * cellWidth, y: rect.y + 1 + row, w: cellWidth, h: 1) }
+    public func cell(row: Int, col: Int) -> Rect {
+        Rect(x: rect.x + 1 + col * cellWidth, y: rect.y + 1 + row * cellHeight, w: cellWidth, h: cellHeight)
+    }
 
     /// The token under a screen cell, if any.
     public func token(x: Int, y: Int) -> MapPoint? {
         let cx = x - rect.x - 1, cy = y - rect.y - 1
-        guard cx >= 0, cy >= 0, cx < cols * cellWidth, cy < rows else { return nil }
-        return MapPoint(y: cy, x: cx / cellWidth)
+        guard cx >= 0, cy >= 0, cx < cols * cellWidth, cy < rows * cellHeight else { return nil }
+        return MapPoint(y: cy / cellHeight, x: cx / cellWidth)
     }
 
-    static func size(rows: Int, cols: Int, cellWidth: Int) -> (w: Int, h: Int) { (cols * cellWidth + 2, rows + 2) }
+    static func size(rows: Int, cols: Int, cell: (w: Int, h: Int)) -> (w: Int, h: Int) { (cols * cell.w + 2, rows * cell.h + 2) }
 
-    /// How `count` panels of a rows×cols grid fit in `area`: the fewest rows of panels first,
-    /// then the widest cells (at least `minCell` columns). nil when they do not fit.
-    static func arrange(count: Int, rows: Int, cols: Int, in area: Rect, minCell: Int, maxCell: Int = 4, maxPanelRows: Int = 2) -> (cellWidth: Int, perRow: Int)? {
+    /// How `count` panels of a rows×cols grid fit in `area`: the largest cell first, then the
+    /// fewest rows of panels. Cells are tried square (2k × k) from `maxCellHeight` down, then the
+    /// narrow ones of `narrowWidths` (one row tall) when even k = 1 does not fit. nil when nothing fits.
+    static func arrange(count: Int, rows: Int, cols: Int, in area: Rect, narrowWidths: [Int] = [], maxPanelRows: Int = 2)
+        -> (cell: (w: Int, h: Int), perRow: Int)? {
         guard count > 0 else { return nil }
-        for panelRows in 1...max(1, min(maxPanelRows, count)) {
-            let perRow = (count + panelRows - 1) / panelRows
-            for cw in stride(from: maxCell, through: minCell, by: -1) {
-                let s = size(rows: rows, cols: cols, cellWidth: cw)
-                if perRow * s.w <= area.w && panelRows * s.h <= area.h { return (cw, perRow) }
+        let cells = stride(from: maxCellHeight, through: 1, by: -1).map { (w: 2 * $0, h: $0) } + narrowWidths.map { (w: $0, h: 1) }
+        for cell in cells {
+            for panelRows in 1...max(1, min(maxPanelRows, count)) {
+                let perRow = (count + panelRows - 1) / panelRows
+                let s = size(rows: rows, cols: cols, cell: cell)
+                if perRow * s.w <= area.w && panelRows * s.h <= area.h { return (cell, perRow) }
             }
         }
         return nil
     }
 
     /// Places panels with the given tags at the top-left of `area`.
-    static func place(tags: [Int], rows: Int, cols: Int, in area: Rect, cellWidth: Int, perRow: Int) -> [TokenPanel] {
-        let s = size(rows: rows, cols: cols, cellWidth: cellWidth)
+    static func place(tags: [Int], rows: Int, cols: Int, in area: Rect, cell: (w: Int, h: Int), perRow: Int) -> [TokenPanel] {
+        let s = size(rows: rows, cols: cols, cell: cell)
         return tags.enumerated().map { i, tag in
             TokenPanel(rect: Rect(x: area.x + (i % perRow) * s.w, y: area.y + (i / perRow) * s.h, w: s.w, h: s.h),
-                       cellWidth: cellWidth, rows: rows, cols: cols, tag: tag)
+                       cellWidth: cell.w, cellHeight: cell.h, rows: rows, cols: cols, tag: tag)
         }
     }
 
-    /// Panels for `tags`, or for `fallback` (fewer) when `tags` do not fit; cells narrow down to
-    /// one column for large grids. The last resort clips a single panel.
+    /// Panels for `tags`, or for `fallback` (fewer) when `tags` do not fit even with the smallest
+    /// square cells; large grids then narrow to one column per token. The last resort clips a single panel.
     static func fit(tags: [Int], fallback: [Int], rows: Int, cols: Int, in area: Rect, maxPanelRows: Int = 2) -> [TokenPanel] {
-        for (t, minCell) in [(tags, 2), (tags, cols > 8 ? 1 : 2), (fallback, 1)] {
-            if let a = arrange(count: t.count, rows: rows, cols: cols, in: area, minCell: minCell, maxPanelRows: maxPanelRows) {
-                return place(tags: t, rows: rows, cols: cols, in: area, cellWidth: a.cellWidth, perRow: a.perRow)
+        for (t, narrow) in [(tags, [Int]()), (tags, cols > 8 ? [1] : []), (fallback, [1])] {
+            if let a = arrange(count: t.count, rows: rows, cols: cols, in: area, narrowWidths: narrow, maxPanelRows: maxPanelRows) {
+                return place(tags: t, rows: rows, cols: cols, in: area, cell: a.cell, perRow: a.perRow)
             }
         }
-        return place(tags: [fallback.first ?? 0], rows: rows, cols: cols, in: area, cellWidth: 1, perRow: 1)
+        return place(tags: [fallback.first ?? 0], rows: rows, cols: cols, in: area, cell: (1, 1), perRow: 1)
     }
 }
 
@@ -105,16 +115,24 @@ public struct MambaScreen: Sendable {
         if let l = s.mambaLayer {
             let dirs = s.mamba.direction.map { [$0] } ?? [0, 1, 2, 3]
             let one = [s.mamba.direction ?? 0]
-            func line() { if used < room.h { lines.append(Rect(x: room.x, y: room.y + used, w: room.w, h: 1)) }; used += 1 }
-            func grid(_ tags: [Int], _ fallback: [Int], maxPanelRows: Int = 1) {
+            // Below a narrow layout's picture (at the right of the area) lines get the full width.
+            func width(at y: Int) -> Int { layout.inputBox.map { !layout.wide && y >= $0.maxY ? layout.size.width - room.x : room.w } ?? room.w }
+            func line() { if used < room.h { lines.append(Rect(x: room.x, y: room.y + used, w: width(at: room.y + used), h: 1)) }; used += 1 }
+            // The panels take the largest square cells that leave `reserve` rows for the lines
+            // below them; when nothing fits so, they may use those rows too.
+            func grid(_ tags: [Int], _ fallback: [Int], maxPanelRows: Int = 1, reserve: Int = 0) {
                 let r = Rect(x: room.x, y: room.y + used, w: room.w, h: room.h - used)
-                let p = TokenPanel.fit(tags: tags, fallback: fallback, rows: l.height, cols: l.width, in: r, maxPanelRows: maxPanelRows)
+                let kept = Rect(x: r.x, y: r.y, w: r.w, h: max(0, r.h - reserve))
+                var p = TokenPanel.fit(tags: tags, fallback: fallback, rows: l.height, cols: l.width, in: kept, maxPanelRows: maxPanelRows)
+                if p.contains(where: { $0.rect.maxY > kept.maxY || $0.rect.maxX > kept.maxX }) {
+                    p = TokenPanel.fit(tags: tags, fallback: fallback, rows: l.height, cols: l.width, in: r, maxPanelRows: maxPanelRows)
+                }
                 panels += p
                 used += (p.map { $0.rect.maxY }.max() ?? r.y) - r.y
             }
             switch s.mamba.panel {
             case .scans:
-                grid(dirs, one)
+                grid(dirs, one, maxPanelRows: 2, reserve: min(4, dirs.count + 1))
                 for _ in 0..<min(4, panels.count + 1) { line() }
             case .hidden:
                 let shown = room.h >= l.height + 2 + 6 ? dirs : one
@@ -140,16 +158,17 @@ public struct MambaScreen: Sendable {
                     }
                 }
             case .attention:
-                grid(dirs + [TokenPanel.sum], one + [TokenPanel.sum])
+                grid(dirs + [TokenPanel.sum], one + [TokenPanel.sum], maxPanelRows: 2, reserve: min(4, dirs.count) + 1)
                 for _ in 0..<min(4, panels.count) { line() }
                 line()
             case .shares:
-                grid([0, 1, 2, 3, TokenPanel.other], [0, TokenPanel.other])
+                grid([0, 1, 2, 3, TokenPanel.other], [0, TokenPanel.other], maxPanelRows: 2, reserve: 4)
                 for _ in 0..<4 { line() }
             case .cam:
                 // The picture with the map over it, then the map as numbers-on-a-grid panel.
-                let rowsAvail = max(3, min(room.h - 8, 14))
-                let pw = min(room.w / 2, 2 * rowsAvail, 32)
+                // The picture grows with the window: up to half the width, leaving rows for the check.
+                let rowsAvail = max(3, room.h - 9)
+                let pw = min(room.w / 2 - 2, 2 * rowsAvail)
                 let ph = max(2, Int((Double(pw) * Double(s.info.picture?.height ?? 1) / Double(max(1, s.info.picture?.width ?? 1))).rounded()))
                 let pr = Rect(x: room.x, y: room.y, w: pw + 2, h: (ph + 1) / 2 + 2)
                 pictures.append(pr)

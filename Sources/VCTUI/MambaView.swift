@@ -82,10 +82,11 @@ let mambaHints: [(String, String)] = [("v", "view"), ("space", "play"), (", .", 
 /// cells carry the monochrome level, the glyph stays readable on every screen.
 func drawTokenCell(_ f: inout Frame, _ r: Rect, glyph: Unicode.Scalar, fg: Paint = .default, bg: Paint = .default,
                    style: Style = [], level: UInt8? = nil) {
-    let mid = r.x + (r.w - 1) / 2
-    for x in r.x..<r.maxX {
-        f[x, r.y] = x == mid ? Cell(glyph, fg: fg, bg: bg, style: style) : Cell(" ", fg: fg, bg: bg, style: style, level: r.w > 1 ? level : nil)
-    }
+    let mid = r.x + (r.w - 1) / 2, midY = r.y + (r.h - 1) / 2
+    for y in r.y..<r.y + max(1, r.h) { for x in r.x..<r.maxX {
+        f[x, y] = x == mid && y == midY ? Cell(glyph, fg: fg, bg: bg, style: style)
+            : Cell(" ", fg: fg, bg: bg, style: style, level: r.w > 1 || r.h > 1 ? level : nil)
+    } }
 }
 
 /// A data colour and a readable glyph colour on it.

@@ -17,6 +17,8 @@ public struct ExplorerOptions: Sendable {
     /// Tour: start in presenter mode (autoplay), and how long each step stays.
     public var tourAutoplay = false
     public var tourDwellSeconds: Double = 12
+    /// `--presenter`: open in the presenter layout (one big panel; `p` toggles it).
+    public var presenter = false
     /// Where `e` / `E` write PNGs (created on first export).
     public var exportDirectory = "vcview-exports"
     /// The files behind the session, hashed into each export's sidecar; and vcview's version.

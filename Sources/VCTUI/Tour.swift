@@ -40,14 +40,23 @@ public struct TourState: Sendable, Equatable {
     public var step: TourStep { TourStep.allCases[index] }
     public var count: Int { TourStep.allCases.count }
 
-    /// Rows of the narration box for a window height.
-    public static func narrationRows(height: Int) -> Int { height >= 36 ? 9 : (height >= 28 ? 7 : (height >= 24 ? 5 : 4)) }
+    /// First narration line shown (`<` `>` scroll it); back to 0 on each step.
+    public var scroll = 0
+
+    /// Rows of the narration box for a window height: what the text needs (its wrapped lines and
+    /// the box), at most a share of the window that grows with it; the rest scrolls.
+    public static func narrationRows(height: Int, lines: Int = .max) -> Int {
+        let most = height >= 50 ? 14 : (height >= 36 ? 11 : (height >= 28 ? 8 : (height >= 24 ? 6 : 4)))
+        return max(3, min(most, lines == .max ? most : lines + 2))
+    }
 }
 
 let tourHelpLines: [(String, String)] = [
     ("space  →  ↓  PgDn", "next step of the tour"),
     ("b  ←  ↑  PgUp  ⌫", "previous step"),
     ("Home", "first step"),
+    ("<  >", "scroll the narration up / down (\"more ↓\" when it goes on)"),
+    ("p", "presenter layout: one big panel, large title (p again: back)"),
     ("a", "autoplay (presenter mode): next step every few seconds"),
     ("click the narration", "next step"),
     ("v  ,  .  +  -  hjkl", "as in the explorer: view, step the scan, speed, token"),
@@ -71,6 +80,8 @@ extension ExplorerState {
         case .char(" "), .right, .down, .pageDown: goToTourStep(tour!.index + 1)
         case .char("b"), .left, .up, .pageUp, .backspace: goToTourStep(tour!.index - 1)
         case .home: goToTourStep(0)
+        case .char(">"): scrollNarration(+1)
+        case .char("<"): scrollNarration(-1)
         case .char("a"):
             tour!.autoplay.toggle()
             tour!.elapsed = 0
@@ -85,9 +96,20 @@ extension ExplorerState {
         return true
     }
 
+    /// Scrolls the narration by `lines`, within its text (nothing to scroll when it all fits).
+    mutating func scrollNarration(_ lines: Int) {
+        guard tour != nil, let r = Layout(self).narration else { return }
+        let total = narrationLines(width: size.width).count
+        tour!.scroll = min(max(0, tour!.scroll + lines), max(0, total - (r.h - 2)))
+    }
+
+    /// The narration wrapped for a window `width` wide (inside the box and its margins).
+    func narrationLines(width: Int) -> [String] { tour == nil ? [] : wrap(narration, width: width - 4) }
+
     mutating func goToTourStep(_ i: Int) {
         guard let t = tour, i >= 0, i < t.count, i != t.index else { return }
         tour!.index = i
+        tour!.scroll = 0
         tour!.elapsed = 0
         applyTourStep()
     }
@@ -255,14 +277,18 @@ func drawNarration(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
     if t.autoplay { title += "· autoplay ▶ next in \(Int(((t.dwellMilliseconds - t.elapsed) / 1000).rounded(.up))) s " }
     f.box(r, title: title, fg: Theme.accent, titleStyle: .bold)
     let inner = r.inset(1)
-    let lines = wrap(s.narration, width: inner.w - 2)
-    for (i, line) in lines.prefix(inner.h).enumerated() { f.text(line, x: inner.x + 1, y: inner.y + i, maxWidth: inner.w - 1) }
-    if lines.count > inner.h, inner.h > 0 { f[r.maxX - 2, r.maxY - 1] = Cell("…", fg: Theme.dim) }
+    let lines = s.narrationLines(width: r.w)
+    let first = min(t.scroll, max(0, lines.count - inner.h))
+    for (i, line) in lines.dropFirst(first).prefix(inner.h).enumerated() { f.text(line, x: inner.x + 1, y: inner.y + i, maxWidth: inner.w - 1) }
+    // Where the text goes on: markers on the box's edges, with the keys that scroll.
+    var markerEnd = r.x + 2
+    if first + inner.h < lines.count { markerEnd = f.text(" more ↓ (>) ", x: r.x + 2, y: r.maxY - 1, fg: Theme.accent, style: .bold) }
+    if first > 0 { f.text(" ↑ (<) ", x: max(r.x + 2, r.maxX - 9), y: r.y, fg: Theme.accent, style: .bold) }
     // Progress dots on the bottom edge.
     let dots = (0..<t.count).map { $0 == t.index ? "●" : "○" }.joined()
-    if dots.width + 4 < r.w { f.text(dots, x: r.maxX - dots.width - 2, y: r.maxY - 1, fg: Theme.accent) }
+    if dots.width + 4 < r.w && r.maxX - dots.width - 2 > markerEnd { f.text(dots, x: r.maxX - dots.width - 2, y: r.maxY - 1, fg: Theme.accent) }
 }
 
 func drawTourHints(_ f: inout Frame, _ r: Rect) {
-    drawHints(&f, r, items: [("space →", "next"), ("b ←", "back"), ("a", "autoplay"), ("v", "view"), ("hjkl", "token")])
+    drawHints(&f, r, items: [("space →", "next"), ("b ←", "back"), ("< >", "scroll"), ("a", "autoplay"), ("p", "presenter"), ("v", "view"), ("hjkl", "token")])
 }

@@ -64,6 +64,7 @@ extension ExplorerState {
         case .char("o"): sort = sort.next
         case .char("s"): scope = scope.next
         case .char("c"): cycleColormap()
+        case .char("p"): presenter.toggle()
         case .enter:
             if focus == .grid { if site != nil { zoomed = true } } else { focus = .grid }
         case .escape:

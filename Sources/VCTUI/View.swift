@@ -9,8 +9,24 @@ public func view(_ state: ExplorerState) -> Frame {
         return f
     }
     drawTitle(&f, state, layout.title)
-    drawRail(&f, state, layout.rail)
     let mamba = state.showsMamba && state.isForwardDone
+    if layout.presenter, state.isForwardDone {
+        drawPresenter(&f, state, layout, mamba: mamba)
+    } else {
+        drawPanels(&f, state, layout, mamba: mamba)
+    }
+    if let r = layout.narration { drawNarration(&f, state, r) }
+    if let prompt = state.exportPrompt { drawExportPrompt(&f, layout.hint, prompt) }
+    else if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
+    else if state.tour != nil { drawTourHints(&f, layout.hint) } else if layout.presenter { drawHints(&f, layout.hint, items: presenterHints) }
+    else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
+    if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
+    return f
+}
+
+/// The ordinary layouts: rail, picture, predictions, sites, the main area and its legend.
+func drawPanels(_ f: inout Frame, _ state: ExplorerState, _ layout: Layout, mamba: Bool) {
+    drawRail(&f, state, layout.rail)
     if !mamba { drawInfo(&f, state, layout.info) }
     if let r = layout.inputBox { drawPicture(&f, state, r) }
     if let r = layout.predictionsBox { drawPredictionsBox(&f, state, r) }
@@ -32,12 +48,6 @@ public func view(_ state: ExplorerState) -> Frame {
         }
         drawLegend(&f, state, layout.legend)
     }
-    if let r = layout.narration { drawNarration(&f, state, r) }
-    if let prompt = state.exportPrompt { drawExportPrompt(&f, layout.hint, prompt) }
-    else if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
-    else if state.tour != nil { drawTourHints(&f, layout.hint) } else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
-    if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
-    return f
 }
 
 /// `view` at another window size (the state's own size otherwise).
@@ -91,7 +101,7 @@ func drawInfo(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
 }
 
 let explorerHints: [(String, String)] = [("[]", "stage"), ("{}", "block"), ("⇥", "pane"), ("hjkl", "move"), ("⏎", "zoom"),
-                                         ("o", "sort"), ("c", "colours"), ("s", "scale"), ("m", "Mamba"), ("e", "export")]
+                                         ("o", "sort"), ("c", "colours"), ("s", "scale"), ("m", "Mamba"), ("p", "present"), ("e", "export")]
 
 /// A one-line report (an export's result) in place of the hints; `? help` and `q quit` stay.
 func drawStatus(_ f: inout Frame, _ r: Rect, _ message: String) {
@@ -300,6 +310,7 @@ public let helpLines: [(String, String)] = [
     ("  n  N  PgUp PgDn", "  attention: channel · hidden: state n · CAM: class"),
     ("  1 2 3 4", "  ablation: switch scan k off / on"),
     ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
+    ("p", "presenter layout: one big panel, large title (p again: back)"),
     ("e", "export this view as PNG + JSON (asks for the folder)"),
     ("E", "export every view of this image (PNGs, the scan GIF)"),
     ("?", "show / hide this help"),

@@ -13,7 +13,9 @@ final class ExplorerLauncher: XCTestCase {
         let options = ExplorerOptions(colors: ColorRequest(rawValue: env["VCTUI_COLORS"] ?? "auto") ?? .auto,
                                       tour: env["VCTUI_TOUR"] != nil,
                                       tourDwellSeconds: env["VCTUI_TOUR_DWELL"].flatMap(Double.init) ?? 12)
-        let session = try ExplorerSession.seeded(variant: variant, options: options)
+        var presenterOptions = options
+        presenterOptions.presenter = env["VCTUI_PRESENTER"] != nil
+        let session = try ExplorerSession.seeded(variant: variant, options: presenterOptions)
         let status = try runExplorer(session: session)
         exit(status)
     }

@@ -6,19 +6,7 @@ import XCTest
 /// opens, the scan animation steps and plays, the highlighted token moves, an ablation shows its
 /// deltas, the CAM overlays the picture; the tour runs end to end and `q` restores the terminal.
 /// Written for any VCMamba (the bundled demo model, or the tiny fixture checkpoint without it).
-final class MambaScreenTests: XCTestCase {
-    var pane: TmuxPane!
-
-    override func setUpWithError() throws {
-        if ProcessInfo.processInfo.environment["VCTUI_LAUNCH"] != nil { throw XCTSkip("inside a launched explorer") }
-        guard TmuxPane.tmuxAvailable else { throw XCTSkip("tmux is not installed") }
-    }
-
-    override func tearDown() {
-        pane?.kill()
-        pane = nil
-    }
-
+final class MambaScreenTests: TmuxTestCase {
     /// The explorer, its forward pass done, with the Mamba views open on the first Mamba layer.
     func openMamba(width: Int = 120, height: Int = 40, timings: String? = nil) throws -> String {
         pane = try TmuxPane.launch(extraEnv: [:], width: width, height: height, timings: timings)
@@ -42,7 +30,7 @@ final class MambaScreenTests: XCTestCase {
 
     func testScansViewStepsAndPlays() throws {
         var text = try openMamba()
-        XCTAssertTrue(text.contains("scan 1 ·") && text.contains("scan 4"), "four scans side by side")
+        XCTAssertTrue(text.contains("┌ scan 1 ") && text.contains("┌ scan 4 "), "four scans (short titles on square token cells at 120×40)")
         XCTAssertTrue(text.contains("●") && text.contains("→") && text.contains("←") && text.contains("↑") && text.contains("↓"), "direction marks")
         XCTAssertTrue(text.contains("scan 1 step 1 reads (0, 0) ● start"), text)
         XCTAssertTrue(text.contains("┌ explain") && text.contains("raster position"), "the explanation and the quirk")
@@ -194,7 +182,7 @@ final class MambaScreenTests: XCTestCase {
             pane.send("Space")
             text = try pane.waitFor("step \(i + 1)") { $0.contains("tour \(i + 1)/11 · \(titles[i])") }
             switch TourStep.allCases[i] {
-            case .scans: _ = try pane.waitFor("scans playing") { $0.contains("scan 1 ·") && $0.contains("▶ playing") }
+            case .scans: _ = try pane.waitFor("scans playing") { $0.contains("┌ scan 1 ") && $0.contains("▶ playing") }
             case .hidden: _ = try pane.waitFor("hidden states") { $0.contains("‖h_t‖") && $0.contains("peaks at") }
             case .attention: _ = try pane.waitFor("parity in the narration") { $0.contains("matches the engine's scan to") && $0.contains("float rounding") }
             case .cam: _ = try pane.waitFor("CAM check") { $0.contains("CAM · ") && $0.contains("the logit is") }

@@ -130,9 +130,10 @@ final class ScreenTests: XCTestCase {
         pane.resize(60, 20)
         var text = try pane.waitFor("60×20") { s in
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false)
-            return lines.count >= 20 && !s.contains("┌ input") && s.contains("top:") && lines[19].contains("? help")
+            return lines.count >= 20 && !s.contains("┌ prediction") && s.contains("top:") && lines[19].contains("? help")
         }
         XCTAssertTrue(text.contains("stem") && text.contains("ch 0"))
+        XCTAssertTrue(text.contains("┌ input"), "the picture stays, smaller, at 60×20")
         pane.resize(30, 10)
         _ = try pane.waitFor("too small") { $0.contains("too small") && $0.contains("? help") }
         pane.resize(120, 40)
@@ -242,6 +243,7 @@ struct TmuxPane {
         let env = ProcessInfo.processInfo.environment
         var vars = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "VCTUI_LAUNCH": env["VCTUI_SCREEN_MODEL"] ?? "small"]
         if subcommand == "tour" { vars["VCTUI_TOUR"] = "1" }
+        if arguments.contains("--presenter") { vars["VCTUI_PRESENTER"] = "1" }
         let extra = arguments.map { " '\($0)'" }.joined()
         if let t = timings { vars["VCVIEW_TIMINGS"] = t }
         for (k, v) in extraEnv { vars[k] = v }

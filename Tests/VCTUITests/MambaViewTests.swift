@@ -168,7 +168,8 @@ final class MambaViewTests: XCTestCase {
     func testScansView() {
         let s = mamba().pressing(.char("."), .char("."))
         let text = view(s).text
-        for k in 1...4 { XCTAssertTrue(text.contains("scan \(k) ·"), "panel \(k)") }
+        // Square token cells (2 columns × 1 row at 120×40) leave room for the short titles.
+        for k in 1...4 { XCTAssertTrue(text.contains("┌ scan \(k) "), "panel \(k)") }
         XCTAssertTrue(text.contains("scan 1 step 3 reads (0, 2) → right"))
         XCTAssertTrue(text.contains("scan 2 step 3 reads (6, 4) ← left"), "scan 2 starts at the bottom right of an odd grid")
         XCTAssertTrue(text.contains("cursor (3, 3) is step 25"))

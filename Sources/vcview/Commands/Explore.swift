@@ -15,8 +15,11 @@ struct Explore: ParsableCommand {
     @Option(help: "Colour depth: auto, truecolor, 256, 16 or none (NO_COLOR is honoured too).") var colors = "auto"
     @Flag(name: .customLong("no-mouse"), help: "Do not capture the mouse.") var noMouse = false
     @Option(help: "Pictures as pixels: auto (detect kitty, sixel or iTerm2 images), kitty, sixel, iterm2 or none (half blocks).") var graphics = "auto"
+    @Flag(help: "Open in the presenter layout: one big panel, a large title (p toggles it).") var presenter = false
 
     func run() throws {
-        try ExplorerLaunch.run(image: image, weights: weights, ema: ema, size: size, colors: colors, mouse: !noMouse, graphics: graphics)
+        try ExplorerLaunch.run(image: image, weights: weights, ema: ema, size: size, colors: colors, mouse: !noMouse, graphics: graphics) { options in
+            options.presenter = presenter
+        }
     }
 }

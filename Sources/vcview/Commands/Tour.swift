@@ -23,6 +23,7 @@ struct Tour: ParsableCommand {
     @Option(help: "Pictures as pixels: auto (detect kitty, sixel or iTerm2 images), kitty, sixel, iterm2 or none (half blocks).") var graphics = "auto"
     @Flag(help: "Start in presenter mode: the next step comes by itself.") var autoplay = false
     @Option(help: "Seconds per step in presenter mode.") var dwell: Double = 12
+    @Flag(help: "Open in the presenter layout: one big panel, a large title (p toggles it).") var presenter = false
 
     func run() throws {
         if !(dwell >= 1 && dwell <= 600) {
@@ -32,6 +33,7 @@ struct Tour: ParsableCommand {
             options.tour = true
             options.tourAutoplay = autoplay
             options.tourDwellSeconds = dwell
+            options.presenter = presenter
         }
     }
 }
