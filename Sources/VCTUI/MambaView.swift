@@ -130,3 +130,31 @@ func drawColorBar(_ f: inout Frame, x: Int, y: Int, width: Int, scale: HeatmapSc
 func fitTitle(_ long: String, _ short: String, _ p: TokenPanel) -> String { long.width <= p.rect.w - 2 ? long : short }
 
 func pt(_ p: MapPoint) -> String { "(\(p.y), \(p.x))" }
+
+/// A Mamba view's legend, written over the bottom border of the token panels it keys
+/// (`panels`, one row of them): "‖h_t‖ 0.1 ▕bar▏▶ 3.2 viridis · clipped at p99.5: …"; cut with "…".
+func drawPanelLegend(_ f: inout Frame, _ panels: [TokenPanel], _ style: PanelStyle, what: String,
+                     label: (Float) -> String = { num($0) }) {
+    guard let first = panels.first else { return }
+    let y = first.rect.maxY - 1
+    let row = panels.filter { $0.rect.maxY - 1 == y }
+    let x1 = (row.map { $0.rect.maxX }.max() ?? first.rect.maxX) - 1
+    drawBorderLegend(&f, x0: first.rect.x + 1, x1: x1, y: y, style, what: what, label: label)
+}
+
+/// The same legend on any box's bottom edge, between columns x0 and x1.
+func drawBorderLegend(_ f: inout Frame, x0: Int, x1: Int, y: Int, _ style: PanelStyle, what: String,
+                      label: (Float) -> String = { num($0) }) {
+    guard x1 - x0 >= 8 else { return }
+    let loClip = style.clip?.lo != nil, hiClip = style.clip?.hi != nil
+    var x = f.text(" \(what) \(label(style.scale.lo)) " + (loClip ? "◀" : ""), x: x0, y: y, maxWidth: x1 - x0, fg: Theme.dim)
+    let tail = (hiClip ? "▶" : "") + " \(label(style.scale.hi)) · \(style.colormap.rawValue)"
+    let bw = max(0, min(16, x1 - x - tail.width - 1))
+    for i in 0..<bw {
+        let idx = Colormap.index((Float(i) + 0.5) / Float(bw))
+        f[x + i, y] = Cell("█", fg: .rgb(style.colormap.lut[idx]), level: monoLevel(idx, style.colormap))
+    }
+    x = f.text(tail, x: x + bw, y: y, maxWidth: max(0, x1 - x - bw), fg: Theme.dim)
+    let notes = style.notes.isEmpty ? "" : " · " + style.notes.joined(separator: " · ")
+    if x < x1 - 1 { x = f.text((notes + " ").clipped(x1 - x), x: x, y: y, maxWidth: x1 - x, fg: style.clip != nil ? Theme.warn : Theme.dim) }
+}
