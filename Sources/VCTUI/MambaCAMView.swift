@@ -59,6 +59,10 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
                 let r2 = screen.lines[i + 1]
                 var x = f.text(" logit of the forward pass \(num(logit, digits: 5))", x: r2.x, y: r2.y, maxWidth: r2.w, fg: Theme.dim)
                 if let ms = s.cache.milliseconds(job) { x = f.text(" · \(msText(ms))", x: x, y: r2.y, maxWidth: r2.maxX - x, fg: Theme.dim) }
+                // What the map's colours are: its units and sign (the legend's note, in full here).
+                if let note = Quantity.classActivation.legendNote, r2.maxX - x >= 12 {
+                    f.text(" · map: \(note)".clipped(r2.maxX - x), x: x, y: r2.y, maxWidth: r2.maxX - x, fg: Theme.dim)
+                }
             }
         }
     }

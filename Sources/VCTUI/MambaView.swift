@@ -142,19 +142,27 @@ func drawPanelLegend(_ f: inout Frame, _ panels: [TokenPanel], _ style: PanelSty
     drawBorderLegend(&f, x0: first.rect.x + 1, x1: x1, y: y, style, what: what, label: label)
 }
 
-/// The same legend on any box's bottom edge, between columns x0 and x1.
+/// The same legend on any box's bottom edge (or any line), between columns x0 and x1. The bar
+/// shrinks first (16 cells down to 4), then the notes are cut with "…", then the colormap's name
+/// goes; the range and the bar always stay.
 func drawBorderLegend(_ f: inout Frame, x0: Int, x1: Int, y: Int, _ style: PanelStyle, what: String,
                       label: (Float) -> String = { num($0) }) {
     guard x1 - x0 >= 8 else { return }
     let loClip = style.clip?.lo != nil, hiClip = style.clip?.hi != nil
-    var x = f.text(" \(what) \(label(style.scale.lo)) " + (loClip ? "◀" : ""), x: x0, y: y, maxWidth: x1 - x0, fg: Theme.dim)
-    let tail = (hiClip ? "▶" : "") + " \(label(style.scale.hi)) · \(style.colormap.rawValue)"
-    let bw = max(0, min(16, x1 - x - tail.width - 1))
-    for i in 0..<bw {
+    let head = " \(what) \(label(style.scale.lo)) " + (loClip ? "◀" : "")
+    var tail = (hiClip ? "▶" : "") + " \(label(style.scale.hi)) · \(style.colormap.rawValue)"
+    let notes = style.notes.isEmpty ? "" : " · " + style.notes.joined(separator: " · ")
+    let avail = x1 - x0
+    if avail - head.width - tail.width < 4 { tail = (hiClip ? "▶" : "") + " \(label(style.scale.hi))" }
+    let room = avail - head.width - tail.width
+    let bw = room - notes.width - 1 >= 4 ? min(16, room - notes.width - 1) : min(4, max(0, room))
+    var x = f.text(head, x: x0, y: y, maxWidth: avail, fg: Theme.dim)
+    for i in 0..<bw where x + i < x1 {
         let idx = Colormap.index((Float(i) + 0.5) / Float(bw))
         f[x + i, y] = Cell("█", fg: .rgb(style.colormap.lut[idx]), level: monoLevel(idx, style.colormap))
     }
     x = f.text(tail, x: x + bw, y: y, maxWidth: max(0, x1 - x - bw), fg: Theme.dim)
-    let notes = style.notes.isEmpty ? "" : " · " + style.notes.joined(separator: " · ")
-    if x < x1 - 1 { x = f.text((notes + " ").clipped(x1 - x), x: x, y: y, maxWidth: x1 - x, fg: style.clip != nil ? Theme.warn : Theme.dim) }
+    if !notes.isEmpty, x1 - x >= 3 {
+        f.text((notes + " ").clipped(x1 - x), x: x, y: y, maxWidth: x1 - x, fg: style.clip != nil ? Theme.warn : Theme.dim)
+    }
 }
