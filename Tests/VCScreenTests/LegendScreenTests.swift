@@ -5,18 +5,7 @@ import XCTest
 /// Every map has a legend (issue 15), in a real terminal at 200×60, 120×40 and 80×24: the main
 /// channel grid, and each Mamba view (scans, hidden states, attention, shares, CAM). No "0" is
 /// drawn inside a colour bar, and a legend cut short ends in "…".
-final class LegendScreenTests: XCTestCase {
-    var pane: TmuxPane!
-
-    override func setUpWithError() throws {
-        if ProcessInfo.processInfo.environment["VCTUI_LAUNCH"] != nil { throw XCTSkip("inside a launched explorer") }
-        guard TmuxPane.tmuxAvailable else { throw XCTSkip("tmux is not installed") }
-    }
-
-    override func tearDown() {
-        pane?.kill()
-        pane = nil
-    }
+final class LegendScreenTests: TmuxTestCase {
 
     /// Phrases the legends write; where a line holds the start of one but not all of it, it was
     /// cut, and the cut must show "…".

@@ -6,18 +6,7 @@ import XCTest
 /// opens, the scan animation steps and plays, the highlighted token moves, an ablation shows its
 /// deltas, the CAM overlays the picture; the tour runs end to end and `q` restores the terminal.
 /// Written for any VCMamba (the bundled demo model, or the tiny fixture checkpoint without it).
-final class MambaScreenTests: XCTestCase {
-    var pane: TmuxPane!
-
-    override func setUpWithError() throws {
-        if ProcessInfo.processInfo.environment["VCTUI_LAUNCH"] != nil { throw XCTSkip("inside a launched explorer") }
-        guard TmuxPane.tmuxAvailable else { throw XCTSkip("tmux is not installed") }
-    }
-
-    override func tearDown() {
-        pane?.kill()
-        pane = nil
-    }
+final class MambaScreenTests: TmuxTestCase {
 
     /// The explorer, its forward pass done, with the Mamba views open on the first Mamba layer.
     func openMamba(width: Int = 120, height: Int = 40, timings: String? = nil) throws -> String {
