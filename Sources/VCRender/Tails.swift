@@ -24,23 +24,23 @@ public struct Tails: Equatable, Sendable {
 
     public init(_ values: [Float]) { self = values.withUnsafeBufferPointer { Tails(buffer: $0) } }
 
-    /// One pass per end with a k-element min-heap (k = ⌈n/100⌉ + 1): a value that does not beat
-    /// the heap's smallest costs one comparison, so this is O(n) on real activations.
+    /// One pass with three k-element min-heaps (k = ⌈n/100⌉ + 1, n counting every value, so
+    /// enough for the finite ones): a value that beats none of the heaps' smallest costs three
+    /// comparisons, so this is O(n) on real activations.
     public init(buffer values: UnsafeBufferPointer<Float>) {
+        let k = Int((Double(values.count) * Tails.kept).rounded(.up)) + 1
+        var hi = MinHeap(capacity: k), lo = MinHeap(capacity: k), mag = MinHeap(capacity: k)
         var n = 0
-        for v in values where v.isFinite { n += 1 }
-        let k = Int((Double(n) * Tails.kept).rounded(.up)) + 1
+        for v in values where v.isFinite {
+            n += 1
+            if hi.wants(v) { hi.offer(v) }
+            if lo.wants(-v) { lo.offer(-v) }
+            if mag.wants(abs(v)) { mag.offer(abs(v)) }
+        }
         count = n
-        top = Tails.largest(k, values) { $0 }
-        bottom = Tails.largest(k, values) { -$0 }.map { -$0 }
-        topAbs = Tails.largest(k, values) { abs($0) }
-    }
-
-    /// The k largest of key(v) over the finite v, descending.
-    static func largest(_ k: Int, _ values: UnsafeBufferPointer<Float>, key: (Float) -> Float) -> [Float] {
-        var heap = MinHeap(capacity: k)
-        for v in values where v.isFinite { heap.offer(key(v)) }
-        return heap.items.sorted(by: >)
+        top = hi.items.sorted(by: >)
+        bottom = lo.items.map { -$0 }.sorted()
+        topAbs = mag.items.sorted(by: >)
     }
 
     /// The upper percentile q (99…100) of the values, or of |v| when `magnitude`; nil when empty.
@@ -65,6 +65,9 @@ struct MinHeap {
     private(set) var items: [Float] = []
 
     init(capacity: Int) { self.capacity = capacity; items.reserveCapacity(capacity) }
+
+    /// Whether `v` would enter: the heap is not full, or `v` beats its smallest.
+    @inline(__always) func wants(_ v: Float) -> Bool { items.count < capacity || (capacity > 0 && v > items[0]) }
 
     mutating func offer(_ v: Float) {
         if items.count < capacity {
