@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "VCExport", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif"]),
         .target(name: "VCTUI", dependencies: ["VCRecording", "VCStyle", "VCRender", "VCExport", "VCEngine", "CNcurses"]),
         .executableTarget(name: "vcview",
-                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRecording", "VCRender", "VCExport", "VCTUI",
+                          dependencies: ["VCEngine", "VCImage", "VCCheckpoint", "VCRecording", "VCRender", "VCStyle", "VCExport", "VCTUI",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Where the fixtures, the assets and the built binary are: shared by every test target.
         .target(name: "VCTestSupport", path: "Tests/VCTestSupport"),
@@ -74,7 +74,7 @@ let package = Package(
         // The real explorer under tmux: slow, so in a target of its own that a quick loop skips
         // (swift test --skip VCScreenTests).
         .testTarget(name: "VCScreenTests", dependencies: ["VCTUI", "VCImage", "VCTestSupport"]),
-        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif", "VCTestSupport"]),
+        .testTarget(name: "VCExportTests", dependencies: ["VCExport", "VCStyle", "VCRecording", "VCRender", "VCEngine", "VCImage", "VCCheckpoint", "CGif", "VCTestSupport"]),
         .testTarget(name: "VCViewTests", dependencies: ["VCEngine", "VCCheckpoint", "VCImage", "VCScenes", "VCTestSupport"]),
     ]
 )

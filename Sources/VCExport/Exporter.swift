@@ -24,10 +24,16 @@ public struct ExportOptions: Sendable, Equatable {
     public var sidecars: Bool
     /// zlib level of the PNGs (fixed, so files are reproducible).
     public var compressionLevel: Int
+    /// Percentile clip of block and global scales (the TUI's `p` key; `--clip`).
+    public var clip: Clip
+    /// Whether the attention range includes the query's own weight (the TUI's `x` key).
+    public var attentionSelf: AttentionSelf
 
     public init(colormap: Colormap? = nil, scope: ScaleScope = .block, sort: SortKey = .index, upscale: Int? = nil,
-                raw: Bool = false, sidecars: Bool = true, compressionLevel: Int = 1) {
+                raw: Bool = false, sidecars: Bool = true, compressionLevel: Int = 1, clip: Clip = .auto,
+                attentionSelf: AttentionSelf = .excluded) {
         self.colormap = colormap; self.scope = scope; self.sort = sort; self.upscale = upscale
+        self.clip = clip; self.attentionSelf = attentionSelf
         self.raw = raw; self.sidecars = sidecars; self.compressionLevel = compressionLevel
     }
 }

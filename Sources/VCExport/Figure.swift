@@ -30,6 +30,12 @@ struct ColorBarSpec {
     /// Labels for the ends instead of the numbers (e.g. "0" and "48" for steps); nil = numbers.
     var endLabels: (String, String)? = nil
     var markZero = true
+    /// The legend's notes (clip "clipped at p99.5: 41.2; max 3491", narrow range, units), on a
+    /// line under the caption.
+    var notes: [String] = []
+    /// Ends a percentile clip cut: each gets a triangle pointing out of the bar (values beyond
+    /// are drawn in the end colour).
+    var clippedEnds = (lo: false, hi: false)
     /// NaN and ±inf among the values drawn: keyed with their colours under the caption.
     var marks = NonFiniteCount()
     /// "first NaN at network.4.1.mlp.fc1", written beside the key.
@@ -77,6 +83,7 @@ struct Figure {
             barW = min(Style.barMaxWidth, max(Style.barMinWidth, body.width))
             widths.append(barW)
             widths.append(PixelFont.width(b.caption))
+            if !b.notes.isEmpty { widths.append(PixelFont.width(b.notes.joined(separator: " · "))) }
             if !b.marks.isEmpty { widths.append(marksWidth(b)) }
         }
         if let l = legend {
@@ -94,6 +101,7 @@ struct Figure {
         y += body.height + 12
         let footY = y
         if bar != nil { y += Style.barHeight + 4 + line + line }
+        if let b = bar, !b.notes.isEmpty { y += line }
         if let b = bar, !b.marks.isEmpty { y += line + 2 }
         if legend != nil { y += 12 + 6 + line }
         let height = y + m - (bar == nil && legend == nil ? 12 : 0)
@@ -125,9 +133,18 @@ struct Figure {
                 if zl > bx + PixelFont.width(loText) + 4 && zl + zw + 4 < hiX { c.text("0", x: zl, y: ly, color: Style.ink) }
             }
             c.text(b.caption, x: bx, y: ly + line, color: Style.secondary)
+            // A clipped end: a triangle in the end's colour pointing outwards, in the margin.
+            for (clipped, x0, dir, idx) in [(b.clippedEnds.lo, bx - 2, -1, 0), (b.clippedEnds.hi, bx + barW + 1, 1, 255)] where clipped {
+                for i in 0..<(m - 4) {
+                    let half = (Style.barHeight / 2) * (m - 4 - i) / (m - 4)
+                    c.fill(x: x0 + dir * i, y: by + Style.barHeight / 2 - half, width: 1, height: max(1, 2 * half), color: b.colormap.lut[idx])
+                }
+            }
+            let notesY = ly + 2 * line
+            if !b.notes.isEmpty { c.text(b.notes.joined(separator: " · "), x: bx, y: notesY, color: Style.highlight) }
             if !b.marks.isEmpty {
                 var x = bx
-                let my = ly + 2 * line + 2
+                let my = notesY + (b.notes.isEmpty ? 0 : line) + 2
                 for (color, label) in b.markEntries {
                     c.fill(x: x, y: my, width: 12, height: 8, color: color)
                     x = c.text(label, x: x + 16, y: my, color: Style.ink) + 12

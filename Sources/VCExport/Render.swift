@@ -14,13 +14,29 @@ struct ScaleChoice {
     var from: String
     /// Why the scope differs from the requested one, if it does.
     var note: String?
+    /// What a percentile clip left out (VCStyle's `ScaleRule.robust`), if it clipped.
+    var clip: ClipInfo? = nil
+    /// The legend's words besides the range: clip, narrow range, units (the screen's too).
+    var notes: [String] = []
 
     var json: JSONValue {
         var m: [(String, JSONValue)] = [("scope", .string(scope.rawValue))]
         if let s = scale { m += [("lo", .float(s.lo)), ("hi", .float(s.hi))] }
         m += [("symmetric", .bool(symmetric)), ("from", .string(from))]
         if let n = note { m.append(("note", .string(n))) }
+        if let c = clip {
+            m.append(("clip", .object([("percentile", .double(c.percentile)), ("magnitude", .bool(c.magnitude)),
+                                       ("lo", c.lo.map { .float($0) } ?? .null), ("hi", c.hi.map { .float($0) } ?? .null),
+                                       ("min", .float(c.min)), ("max", .float(c.max)), ("text", .string(c.text(formatValue)))])))
+        }
+        if !notes.isEmpty { m.append(("notes", .array(notes.map { .string($0) }))) }
         return .object(m)
+    }
+
+    /// Takes a robust scale's range, clip and notes.
+    mutating func take(_ r: RobustScale) {
+        scale = r.scale; clip = r.clip
+        notes = r.notes(formatValue)
     }
 }
 
@@ -47,21 +63,29 @@ extension Exporter {
 
     /// The scale of a whole view (block) or of all activations (global); channel scope gives nil
     /// (each tile its own). `what` names the values of the block scope.
-    func choose(_ o: ExportOptions, block: ChannelStats, colormap: Colormap, what: String, recorded: Bool) -> ScaleChoice {
+    /// Block and global scales are clipped at a percentile as `o.clip` asks (VCStyle's
+    /// `ScaleRule.robust`, over `tails`, the ends of the block's values).
+    func choose(_ o: ExportOptions, block: ChannelStats, tails: Tails, colormap: Colormap, what: String, recorded: Bool) -> ScaleChoice {
         let symmetric = colormap.isDiverging
+        var c: ScaleChoice
         switch o.scope {
         case .channel:
             return ScaleChoice(scope: .channel, scale: nil, symmetric: symmetric, from: "each map's own values", note: nil)
         case .block:
-            return ScaleChoice(scope: .block, scale: ScaleRule.range(block, colormap: colormap), symmetric: symmetric, from: what, note: nil)
+            c = ScaleChoice(scope: .block, scale: nil, symmetric: symmetric, from: what, note: nil)
+            c.take(ScaleRule.robust(block, tails: tails, colormap: colormap, clip: o.clip))
         case .global:
             if !recorded {
-                return ScaleChoice(scope: .block, scale: ScaleRule.range(block, colormap: colormap), symmetric: symmetric, from: what,
-                                   note: "global applies to recorded activations; this view is computed, so its own range is used")
+                c = ScaleChoice(scope: .block, scale: nil, symmetric: symmetric, from: what,
+                                note: "global applies to recorded activations; this view is computed, so its own range is used")
+                c.take(ScaleRule.robust(block, tails: tails, colormap: colormap, clip: o.clip))
+            } else {
+                c = ScaleChoice(scope: .global, scale: nil, symmetric: symmetric,
+                                from: "every recorded activation (\(source.order.count) sites)", note: nil)
+                c.take(ScaleRule.robust(global, tails: source.recording.globalTails, colormap: colormap, clip: o.clip))
             }
-            return ScaleChoice(scope: .global, scale: ScaleRule.range(global, colormap: colormap), symmetric: symmetric,
-                               from: "every recorded activation (\(source.order.count) sites)", note: nil)
         }
+        return c
     }
 
     func bar(_ cmap: Colormap, _ quantity: Quantity, _ o: ExportOptions, _ choice: ScaleChoice) -> ColorBarSpec {
@@ -70,7 +94,10 @@ extension Exporter {
         if let s = choice.scale {
             var caption = "\(name) · scale: \(choice.scope.rawValue), \(range) of \(choice.from)"
             if choice.note != nil { caption += " (global n/a)" }
-            return ColorBarSpec(colormap: cmap, lo: s.lo, hi: s.hi, caption: caption)
+            var spec = ColorBarSpec(colormap: cmap, lo: s.lo, hi: s.hi, caption: caption)
+            spec.notes = (quantity.legendNote.map { [$0] } ?? []) + choice.notes
+            spec.clippedEnds = (choice.clip?.lo != nil, choice.clip?.hi != nil)
+            return spec
         }
         return ColorBarSpec(colormap: cmap, lo: 0, hi: 0, caption: "\(name) · scale: channel, each map its own \(range), written above it",
                             endLabels: choice.symmetric ? ("-max|v|", "+max|v|") : ("min", "max"), markZero: false)

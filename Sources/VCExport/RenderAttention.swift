@@ -24,6 +24,6 @@ extension Exporter {
             quantity: .attention,
             extraSubtitle: ["implicit attention α of token (\(row),\(col)) (red box) over the tokens each scan has read, \(over)",
                             "grey: not read yet by that scan (no attention)"],
-            mark: (row, col))
+            mark: (row, col), rangeValues: o.attentionSelf.rangeValues(values, token: row * w + col), rangeNote: o.attentionSelf.note)
     }
 }

@@ -15,9 +15,12 @@ extension Exporter {
         catch let e as MambaJobError { throw ExportError(e.description) }
         guard let pic = source.inputPicture else { throw ExportError("the CAM overlay needs the input picture") }
         let st = cam.map.data.withUnsafeBufferPointer { ChannelStats(buffer: $0) }
-        let cmap = Quantity.classActivation.colormap(signed: true, override: o.colormap)
-        var choice = choose(o, block: st, colormap: cmap, what: "the map", recorded: false)
-        if choice.scale == nil { choice.scale = ScaleRule.range(st, colormap: cmap); choice.scope = .block; choice.from = "the map" }
+        let cmap = Quantity.classActivation.colormap(signed: st.isSigned, override: o.colormap)
+        let tails = Tails(cam.map.data)
+        var choice = choose(o, block: st, tails: tails, colormap: cmap, what: "the map", recorded: false)
+        if choice.scale == nil {
+            choice.take(ScaleRule.robust(st, tails: tails, colormap: cmap, clip: o.clip)); choice.scope = .block; choice.from = "the map"
+        }
         let scale = choice.scale!
         let hm = Heatmap(width: w, height: h, values: cam.map.data)
         let pw = pic.width, ph = pic.height, gap = TileGrid.gap, lh = TileGrid.labelHeight

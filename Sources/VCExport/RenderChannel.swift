@@ -14,9 +14,9 @@ extension Exporter {
         let cs = st.channels[c]
         let quantity = quantity(site)
         let cmap = quantity.colormap(signed: st.all.isSigned, override: o.colormap)
-        var choice = choose(o, block: st.all, colormap: cmap, what: "all channels of \(site)", recorded: true)
-        if let fixed = ScaleRule.fixedRange(source.catalogue.kind(of: site), scope: o.scope, colormap: cmap) {
-            choice.scale = fixed; choice.from = "shares (fractions of |y|, fixed)"
+        var choice = choose(o, block: st.all, tails: d.tails, colormap: cmap, what: "all channels of \(site)", recorded: true)
+        if let fixed = ScaleRule.fixedRange(source.catalogue.kind(of: site), scope: o.scope, colormap: cmap, block: st.all) {
+            choice.scale = fixed; choice.clip = nil; choice.notes = []; choice.from = "shares, centred on 25%"
         }
         if choice.scale == nil { choice.scale = ScaleRule.range(cs, colormap: cmap); choice.from = "channel \(c)" }
         let k = max(1, o.upscale ?? max(1, 224 / max(maps.height, maps.width)))

@@ -10,12 +10,17 @@ extension Exporter {
     /// Four maps (one per scan direction) of a (4, h, w) tensor, in a row.
     func renderDirectionPanels(site: String, title: String, what: String, values: [Float], h: Int, w: Int,
                                o: ExportOptions, recorded: Bool, fileSite: String, viewName: String, kind: String,
-                               quantity: Quantity, extraSubtitle: [String], mark: (row: Int, col: Int)?) -> Rendered {
+                               quantity: Quantity, extraSubtitle: [String], mark: (row: Int, col: Int)?,
+                               rangeValues: [Float]? = nil, rangeNote: String? = nil) -> Rendered {
         let l = h * w
         let per = (0..<4).map { d in values[(d * l)..<((d + 1) * l)].withContiguousStorageIfAvailable { ChannelStats(buffer: $0) } ?? ChannelStats(values[(d * l)..<((d + 1) * l)]) }
         let all = ChannelStats.merged(per)
-        let cmap = quantity.colormap(signed: all.isSigned, override: o.colormap)
-        let choice = choose(o, block: all, colormap: cmap, what: what, recorded: recorded)
+        // The range may be taken over fewer values than are drawn (attention without its own weight).
+        let ranged = rangeValues ?? values
+        let rangeStats = rangeValues.map { r in r.withUnsafeBufferPointer { ChannelStats(buffer: $0) } } ?? all
+        let cmap = quantity.colormap(signed: rangeStats.isSigned, override: o.colormap)
+        var choice = choose(o, block: rangeStats, tails: Tails(ranged), colormap: cmap, what: what, recorded: recorded)
+        if let n = rangeNote { choice.notes.insert(n, at: 0) }
         let k = max(1, o.upscale ?? max(1, 224 / max(h, w)))
         let labels = (0..<4).map(ScanNames.title)
         let tiles: [Tile] = (0..<4).map { d in
@@ -62,7 +67,7 @@ extension Exporter {
         let d = try siteData(site), maps = d.maps, st = (channels: d.channelStats, all: d.stats)
         let quantity = quantity(site)
         let cmap = quantity.colormap(signed: st.all.isSigned, override: o.colormap)
-        let choice = choose(o, block: st.all, colormap: cmap, what: "all \(4 * n) maps", recorded: true)
+        let choice = choose(o, block: st.all, tails: d.tails, colormap: cmap, what: "all \(4 * n) maps", recorded: true)
         let k = max(1, o.upscale ?? max(1, 112 / max(h, w)))
         let tiles: [Tile] = (0..<(4 * n)).map { c in
             let scale = choice.scale ?? ScaleRule.range(st.channels[c], colormap: cmap)

@@ -13,9 +13,9 @@ extension Exporter {
         guard maps.channels > 0, maps.pixelsPerMap > 0 else { throw ExportError("\(site) is empty") }
         let quantity = quantity(site), kind = source.catalogue.kind(of: site)
         let cmap = quantity.colormap(signed: st.all.isSigned, override: o.colormap)
-        var choice = choose(o, block: st.all, colormap: cmap, what: "all channels of \(site)", recorded: true)
-        if let fixed = ScaleRule.fixedRange(kind, scope: o.scope, colormap: cmap) {
-            choice.scale = fixed; choice.from = "shares (fractions of |y|, fixed)"
+        var choice = choose(o, block: st.all, tails: d.tails, colormap: cmap, what: "all channels of \(site)", recorded: true)
+        if let fixed = ScaleRule.fixedRange(kind, scope: o.scope, colormap: cmap, block: st.all) {
+            choice.scale = fixed; choice.clip = nil; choice.notes = []; choice.from = "shares, centred on 25%"
         }
         let order = o.sort.order(st.channels)
         let k = max(1, o.upscale ?? max(1, 112 / max(maps.height, maps.width)))

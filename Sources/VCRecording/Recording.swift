@@ -19,6 +19,11 @@ public final class Recording: Sendable {
     public let blockSites: [[String]]
     /// Over every recorded activation (the `global` scale scope).
     public let global: ChannelStats
+    /// The ends of every recorded activation, for a clipped `global` scale: exact percentiles of
+    /// a sample, every k-th value of each site with k chosen so that at most `globalSample`
+    /// values are kept (exact when fewer were recorded).
+    public let globalTails: Tails
+    public static let globalSample = 1 << 20
     /// The logits (empty when there were none) and their softmax.
     public let logits: [Float]
     public let probabilities: [Float]
@@ -52,6 +57,12 @@ public final class Recording: Sendable {
         for (i, b) in catalogue.blocks.enumerated() where !per[i].contains(b.site) && sites[b.site] != nil { per[i].append(b.site) }
         blockSites = per
         global = ChannelStats.merged(kept.map { sites[$0]!.stats })
+        let total = kept.reduce(0) { $0 + tensors[$1]!.count }
+        let stride = max(1, (total + Recording.globalSample - 1) / Recording.globalSample)
+        var sample: [Float] = []
+        sample.reserveCapacity(total / stride + kept.count)
+        for name in kept { let d = tensors[name]!.data; for i in Swift.stride(from: 0, to: d.count, by: stride) { sample.append(d[i]) } }
+        globalTails = Tails(sample)
         firstNonFinite = FirstNonFinite.find(order: kept) { sites[$0]?.stats.marked }
         let l = logits ?? tensors["logits"]
         self.logits = l?.data ?? []

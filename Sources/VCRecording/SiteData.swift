@@ -12,6 +12,8 @@ public struct SiteData: Sendable {
     public let channelStats: [ChannelStats]
     /// Over all channels.
     public let stats: ChannelStats
+    /// The ends of all its values, for percentile-clipped scales (`ScaleRule.robust`).
+    public let tails: Tails
     let orders: [SortKey: [Int]]
 
     public init(name: String, tensor: Tensor, grid: (Int, Int)?) {
@@ -23,6 +25,7 @@ public struct SiteData: Sendable {
         maps = ChannelMaps(t, grid: grid)
         channelStats = maps.channelStats()
         stats = ChannelStats.merged(channelStats)
+        tails = Tails(tensor.data)
         var o: [SortKey: [Int]] = [:]
         for k in SortKey.allCases { o[k] = k.order(channelStats) }
         orders = o

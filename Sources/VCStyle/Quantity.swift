@@ -13,15 +13,26 @@ public enum Quantity: Sendable, Equatable {
     case classActivation
 
     /// The colormap the values are drawn with: the override when the user chose one; magma for
-    /// the decay exp(Δ·A); diverging for the signed quantities (attention, CAM) and for any site
-    /// with negative values; viridis otherwise.
+    /// the decay exp(Δ·A); diverging (symmetric about zero) only for data that are signed —
+    /// attention, a CAM or any site with values on both sides of zero — and for the direction
+    /// shares, drawn as points above or below 25 %; viridis (sequential) otherwise, so a CAM
+    /// that is positive everywhere is not one uniform red.
     public func colormap(signed: Bool, override: Colormap?) -> Colormap {
         if let c = override { return c }
         switch self {
         case .site(.decay): return .magma
-        case .attention, .classActivation: return .diverging
+        case .site(.directionShare): return .diverging
         case .scanSteps: return .viridis
-        case .site: return signed ? .diverging : .viridis
+        case .attention, .classActivation, .site: return signed ? .diverging : .viridis
+        }
+    }
+
+    /// What the values are, for the legend: the CAM's units and sign, the shares' baseline.
+    public var legendNote: String? {
+        switch self {
+        case .classActivation: return "w·z_p, logit share, + for the class"
+        case .site(.directionShare): return ShareDifference.caption
+        default: return nil
         }
     }
 
@@ -29,6 +40,7 @@ public enum Quantity: Sendable, Equatable {
     public func autoNote(_ colormap: Colormap) -> String {
         switch self {
         case .site(.decay): return "(auto: decay)"
+        case .site(.directionShare): return colormap.isDiverging ? "(auto: vs 25%)" : "(auto)"
         case .site: return colormap.isDiverging ? "(auto: signed)" : "(auto)"
         default: return "(auto)"
         }

@@ -273,8 +273,21 @@ enum SignalGuard {
         }
     }
 
+    /// Set by a crash signal: the UI thread must not touch curses again (a refresh or a read
+    /// after `endwin` puts the terminal back into curses' raw mode).
+    static let crashed = Atomic<Bool>(false)
+
     static let onCrash: @convention(c) (Int32) -> Void = { sig in
-        if SignalGuard.active.load(ordering: .sequentiallyConsistent) { endwin() }
+        if SignalGuard.active.load(ordering: .sequentiallyConsistent) {
+            endwin()
+            // A crash on a background thread: the UI thread may be inside a refresh or a read
+            // right now, which would undo endwin. Tell it to stop, give it a moment to finish the
+            // call it is in and park, then restore the terminal once more.
+            SignalGuard.crashed.store(true, ordering: .sequentiallyConsistent)
+            var pause = timespec(tv_sec: 0, tv_nsec: 150_000_000)
+            nanosleep(&pause, nil)
+            endwin()
+        }
         sigaction(sig, SignalGuard.previous + Int(sig), nil)
         raise(sig)
     }

@@ -84,6 +84,10 @@ public struct ExplorerState: Sendable {
     /// nil = automatic: diverging for signed activations, viridis otherwise.
     public var colormapOverride: Colormap? = nil
     public var scope: ScaleScope = .block
+    /// Percentile clip of block and global scales (`p`): auto clips heavy tails at p99.5.
+    public var clip: Clip = .auto
+    /// Whether the attention range includes each token's weight on itself (`x`).
+    public var attentionSelf: AttentionSelf = .excluded
     public var showHelp = false
     /// `e` / `E` asked for an export that the run loop has not started yet.
     public var exportRequest: ExportRequest? = nil
@@ -156,9 +160,13 @@ public struct ExplorerState: Sendable {
     }
 
     /// The scale for channel `c` of the current site.
-    public func scale(channel c: Int) -> HeatmapScale? {
+    public func scale(channel c: Int) -> HeatmapScale? { robustScale(channel: c)?.scale }
+
+    /// The same with what a percentile clip left out (for the legend).
+    public func robustScale(channel c: Int) -> RobustScale? {
         guard let s = site, let store else { return nil }
-        return ScaleRule.scale(kind: rail.sites.kind(of: siteName), scope: scope, colormap: colormap,
-                               channel: s.channelStats[min(c, s.channelStats.count - 1)], block: s.stats, global: store.global)
+        return ScaleRule.scale(kind: rail.sites.kind(of: siteName), scope: scope, colormap: colormap, clip: clip,
+                               channel: s.channelStats[min(c, s.channelStats.count - 1)], block: (s.stats, s.tails),
+                               global: (store.global, store.globalTails))
     }
 }

@@ -33,7 +33,7 @@ extension ExplorerState {
 
     /// The export settings that make the PNG look like the screen.
     public var exportOptions: ExportOptions {
-        ExportOptions(colormap: colormapOverride, scope: scope, sort: sort)
+        ExportOptions(colormap: colormapOverride, scope: scope, sort: sort, clip: clip, attentionSelf: attentionSelf)
     }
 
     mutating func handleExportKey(_ key: Key) -> Bool {

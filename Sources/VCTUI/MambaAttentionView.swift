@@ -16,7 +16,7 @@ func drawAttention(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ 
     // Tokens a scan reads after the cursor token get no weight: NaN, drawn empty.
     let masked = map.map { AttentionMask.masked($0, orders: l.orders, token: cursor) }
     let sum: [Float]? = map.map { m in (0..<n).map { p in (0..<4).reduce(Float(0)) { $0 + m[$1 * n + p] } } }
-    let style = s.attentionStyle(masked: masked), cmap = style.colormap
+    let style = s.attentionStyle(masked: masked, token: cursor), cmap = style.colormap
     let dirScale = map.map { _ in style.scale }
     let sumScale = sum.map { ScaleRule.range(of: $0, colormap: cmap) }
     for p in screen.tokenPanels {
@@ -33,6 +33,8 @@ func drawAttention(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ 
         let title = p.tag == TokenPanel.sum ? fitTitle(" Σ 4 scans ", " Σ ", p) : fitTitle(" α scan \(p.tag + 1) ", " α \(p.tag + 1) ", p)
         drawValuePanel(&f, p, title: title, values: values, scale: scale, cmap: cmap, highlight: p.tag == TokenPanel.sum) { $0 == cursor ? "◆" : " " }
     }
+    // Where the panels' edge is too narrow for the whole legend, the α line below carries it.
+    let legendFits = map == nil || drawPanelLegend(&f, screen.tokenPanels.filter { $0.tag >= 0 && $0.tag < 4 }, style, what: "α")
     if map == nil { drawPending(&f, s, job, at: screen.tokenPanels.first.map { Rect(x: $0.rect.x + 2, y: $0.rect.maxY - 1, w: 40, h: 1) }) }
     // Read-outs: per scan, the step of the cursor token and its strongest source; then the residual.
     let shown = screen.tokenPanels.filter { $0.tag >= 0 && $0.tag < 4 }.map { $0.tag }
@@ -54,8 +56,16 @@ func drawAttention(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ 
     if let scale = dirScale, let last = screen.lines.last, screen.lines.count >= 2 {
         let r = screen.lines[screen.lines.count - 2]
         if shown.count < screen.lines.count - 1 {
-            var x = f.text(" α (\(channelText)) ", x: r.x, y: r.y, maxWidth: r.w, fg: Theme.dim)
-            x = drawColorBar(&f, x: x, y: r.y, width: 20, scale: scale, cmap: cmap, maxX: r.maxX)
+            // When it carries the legend's notes too, the channel words give way (the status line
+            // above says them) and the bar takes what the notes leave.
+            let notes = !legendFits && !style.notes.isEmpty ? " · " + style.notes.joined(separator: " · ") : ""
+            let lead = notes.isEmpty ? " α (\(channelText)) " : " α "
+            var x = f.text(lead, x: r.x, y: r.y, maxWidth: r.w, fg: Theme.dim)
+            let barWidth = notes.isEmpty ? 20 : max(4, min(20, r.maxX - x - notes.width - 24))
+            x = drawColorBar(&f, x: x, y: r.y, width: barWidth, scale: scale, cmap: cmap, maxX: r.maxX - notes.width)
+            if !notes.isEmpty {
+                f.text(notes, x: x, y: r.y, maxWidth: r.maxX - x, fg: style.clip != nil ? Theme.warn : Theme.dim)
+            }
             _ = last
         }
     }

@@ -35,12 +35,14 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
         } else {
             f.text("(no picture)", x: inner.x + 1, y: inner.y, maxWidth: inner.w - 1, fg: Theme.dim)
         }
+        if camMap != nil { drawBorderLegend(&f, x0: pr.x + 1, x1: pr.maxX - 1, y: pr.maxY - 1, style, what: "CAM") }
         if camMap == nil { drawPending(&f, s, job, at: Rect(x: inner.x, y: inner.maxY - 1, w: inner.w, h: 1)) }
     }
     for p in screen.tokenPanels {
         drawValuePanel(&f, p, title: fitTitle(" w·z per token ", " CAM ", p), values: camMap.map { $0.map { Optional($0) } } ?? Array(repeating: nil, count: l.tokens),
                        scale: scale, cmap: cmap) { _ in " " }
     }
+    if camMap != nil { drawPanelLegend(&f, screen.tokenPanels, style, what: "CAM") }
     // Top-5 to choose from, and the exactness check: mean(map) + bias = the logit.
     let top = store.top(5)
     for (i, r) in screen.lines.enumerated() {
@@ -57,6 +59,10 @@ func drawCAM(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen
                 let r2 = screen.lines[i + 1]
                 var x = f.text(" logit of the forward pass \(num(logit, digits: 5))", x: r2.x, y: r2.y, maxWidth: r2.w, fg: Theme.dim)
                 if let ms = s.cache.milliseconds(job) { x = f.text(" · \(msText(ms))", x: x, y: r2.y, maxWidth: r2.maxX - x, fg: Theme.dim) }
+                // What the map's colours are: its units and sign (the legend's note, in full here).
+                if let note = Quantity.classActivation.legendNote, r2.maxX - x >= 12 {
+                    f.text(" · map: \(note)".clipped(r2.maxX - x), x: x, y: r2.y, maxWidth: r2.maxX - x, fg: Theme.dim)
+                }
             }
         }
     }

@@ -33,7 +33,7 @@ func explanation(_ panel: MambaPanel, _ l: MambaLayerData) -> String {
     case .shares:
         return "share_k(p) = Σ_e |y_k[p, e]| / Σ_j Σ_e |y_j[p, e]|: how much of the summed output y = y_1 + y_2 + y_3 + y_4 at token p comes from each scan (★ marks the dominant one). A scan that has read many tokens before p carries more context there; the four snakes start at different corners."
     case .cam:
-        return "Exact and gradient-free: after the final LayerNorm the head is linear, logit_c = mean_p (w_c · z_p) + b_c with w = (head.weight + dist_head.weight)/2, b = (head.bias + dist_head.bias)/2 and z_p the normalised token p. The map shows w_c · z_p per token (red for, blue against); its mean plus the bias is the class logit exactly. n / N: another of the top-5 classes."
+        return "Exact and gradient-free: after the final LayerNorm the head is linear, logit_c = mean_p (w_c · z_p) + b_c with w = (head.weight + dist_head.weight)/2, b = (head.bias + dist_head.bias)/2 and z_p the normalised token p. The map shows w_c · z_p per token (in logit units: red for, blue against when the map is signed, viridis when it is one-signed); its mean plus the bias is the class logit exactly. n / N: another of the top-5 classes."
     }
 }
 

@@ -46,6 +46,8 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
             drawValuePanel(&f, p, title: title, values: decay, scale: ds.scale, cmap: ds.colormap) { _ in " " }
         }
     }
+    drawPanelLegend(&f, screen.tokenPanels.filter { $0.tag >= 0 }, style, what: "‖h_t‖")
+    drawPanelLegend(&f, screen.tokenPanels.filter { $0.tag < 0 }, s.decayStyle(decay), what: "decay")
     // The 16 per-state maps of one scan.
     if !screen.pictures.isEmpty, screen.lines.count > shown.count {
         let d = s.mamba.direction ?? 0

@@ -163,7 +163,9 @@ public struct MambaScreen: Sendable {
                 line()
             case .shares:
                 grid([0, 1, 2, 3, TokenPanel.other], [0, TokenPanel.other], maxPanelRows: 2, reserve: 4)
-                for _ in 0..<4 { line() }
+                // Four read-outs, then (where a row is left) the legend in full when the panels'
+                // bottom edge is too narrow for it.
+                for _ in 0..<5 { line() }
             case .cam:
                 // The picture with the map over it, then the map as numbers-on-a-grid panel.
                 // The picture grows with the window: up to half the width, leaving rows for the check.

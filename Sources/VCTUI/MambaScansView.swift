@@ -8,7 +8,7 @@ import VCStyle
 
 func drawScans(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ screen: MambaScreen) {
     let t = s.mamba.step
-    let style = s.hiddenNormStyle(l), cmap = style.colormap, scale = style.scale
+    let style0 = s.hiddenNormStyle(l), cmap = style0.colormap, scale = style0.scale
     let cursor = s.mamba.cursor.y * l.width + s.mamba.cursor.x
     for p in screen.tokenPanels {
         let d = p.tag
@@ -21,17 +21,19 @@ func drawScans(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scre
             var style: Style = tok == cursor ? .underline : []
             if step == t {
                 style.insert(.bold)
-                drawTokenCell(&f, r, glyph: mark, fg: .rgb(.black), bg: Theme.accent, style: style.union(.reverse).subtracting(.reverse))
-                // Monochrome keeps the current token visible: reverse video.
-                for x in r.x..<r.maxX { f[x, r.y].style.insert(.bold) }
+                // Not the accent yellow (the top of viridis): a colour outside the colormap, and
+                // in monochrome reverse video (the Frame's level-less cells reverse there).
+                drawTokenCell(&f, r, glyph: mark, fg: .rgb(.black), bg: Theme.current(for: cmap), style: style)
             } else if step < t {
                 let c = dataPaint(l.hNorm[d][step], scale, cmap)
-                drawTokenCell(&f, r, glyph: mark, fg: c.fg, bg: c.bg, style: style, level: c.level)
+                // Bold: in 16 colours a dark data colour must not pass for an unread token.
+                drawTokenCell(&f, r, glyph: mark, fg: c.fg, bg: c.bg, style: style.union(.bold), level: c.level)
             } else {
                 drawTokenCell(&f, r, glyph: mark, fg: Theme.dim, style: style)
             }
         } }
     }
+    drawPanelLegend(&f, screen.tokenPanels, style0, what: "visited: ‖h_t‖")
     // One read-out per scan shown: where step t is, the move, ‖h_t‖, when the cursor is read.
     let shown = screen.tokenPanels.map { $0.tag }
     for (i, r) in screen.lines.enumerated() {

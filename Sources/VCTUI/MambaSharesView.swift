@@ -22,6 +22,9 @@ func drawShares(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
             }
         }
     }
+    let points: (Float) -> String = { ShareDifference.label(ShareDifference.points($0)) }
+    drawPanelLegend(&f, screen.tokenPanels.filter { $0.tag >= 0 }, style, what: "share", label: cmap.isDiverging ? points : { num($0) },
+                    fallback: screen.lines.count > 4 ? screen.lines[4] : nil)
     for (d, r) in screen.lines.enumerated() where d < 4 {
         let mean = l.dirShare[d].reduce(0, +) / Float(max(1, l.tokens))
         let wins = dominant.filter { $0 == d }.count

@@ -118,7 +118,8 @@ func drawValuePanel(_ f: inout Frame, _ p: TokenPanel, title: String, values: [F
 @discardableResult
 func drawColorBar(_ f: inout Frame, x: Int, y: Int, width: Int, scale: HeatmapScale, cmap: Colormap, maxX: Int) -> Int {
     var x = f.text(num(scale.lo) + " ▕", x: x, y: y, maxWidth: maxX - x)
-    let bw = max(0, min(width, maxX - x - 10))
+    // The bar gives way to the high label (and one blank after it), so the label is never cut.
+    let bw = max(0, min(width, maxX - x - ("▏" + num(scale.hi)).width - 1))
     for i in 0..<bw {
         let idx = Colormap.index((Float(i) + 0.5) / Float(bw))
         f[x + i, y] = Cell("█", fg: .rgb(cmap.lut[idx]), level: monoLevel(idx, cmap))
@@ -131,3 +132,52 @@ func drawColorBar(_ f: inout Frame, x: Int, y: Int, width: Int, scale: HeatmapSc
 func fitTitle(_ long: String, _ short: String, _ p: TokenPanel) -> String { long.width <= p.rect.w - 2 ? long : short }
 
 func pt(_ p: MapPoint) -> String { "(\(p.y), \(p.x))" }
+
+/// A Mamba view's legend, written over the bottom border of the token panels it keys
+/// (`panels`, one row of them): "‖h_t‖ 0.1 ▕bar▏▶ 3.2 viridis · clipped at p99.5: …"; cut with "…".
+/// Returns whether the whole legend (range, bar, colormap and every note) fitted there; when it
+/// did not and `fallback` is a line of the view, the whole legend is written on that line too.
+@discardableResult
+func drawPanelLegend(_ f: inout Frame, _ panels: [TokenPanel], _ style: PanelStyle, what: String,
+                     label: (Float) -> String = { num($0) }, fallback: Rect? = nil) -> Bool {
+    guard let first = panels.first else { return false }
+    let y = first.rect.maxY - 1
+    let row = panels.filter { $0.rect.maxY - 1 == y }
+    let x1 = (row.map { $0.rect.maxX }.max() ?? first.rect.maxX) - 1
+    drawBorderLegend(&f, x0: first.rect.x + 1, x1: x1, y: y, style, what: what, label: label)
+    let fits = borderLegendWidth(style, what: what, label: label) <= x1 - first.rect.x - 1
+    if !fits, let r = fallback { drawBorderLegend(&f, x0: r.x, x1: r.maxX, y: r.y, style, what: what, label: label) }
+    return fits
+}
+
+/// The columns a border legend needs with a 4-cell bar and every note.
+func borderLegendWidth(_ style: PanelStyle, what: String, label: (Float) -> String = { num($0) }) -> Int {
+    let ends = (style.clip?.lo != nil ? 1 : 0) + (style.clip?.hi != nil ? 1 : 0)
+    let notes = style.notes.isEmpty ? "" : " · " + style.notes.joined(separator: " · ")
+    return " \(what) \(label(style.scale.lo)) ".width + 4 + " \(label(style.scale.hi)) · \(style.colormap.rawValue)".width + ends + notes.width + 1
+}
+
+/// The same legend on any box's bottom edge (or any line), between columns x0 and x1. The bar
+/// shrinks first (16 cells down to 4), then the notes are cut with "…", then the colormap's name
+/// goes; the range and the bar always stay.
+func drawBorderLegend(_ f: inout Frame, x0: Int, x1: Int, y: Int, _ style: PanelStyle, what: String,
+                      label: (Float) -> String = { num($0) }) {
+    guard x1 - x0 >= 8 else { return }
+    let loClip = style.clip?.lo != nil, hiClip = style.clip?.hi != nil
+    let head = " \(what) \(label(style.scale.lo)) " + (loClip ? "◀" : "")
+    var tail = (hiClip ? "▶" : "") + " \(label(style.scale.hi)) · \(style.colormap.rawValue)"
+    let notes = style.notes.isEmpty ? "" : " · " + style.notes.joined(separator: " · ")
+    let avail = x1 - x0
+    if avail - head.width - tail.width < 4 { tail = (hiClip ? "▶" : "") + " \(label(style.scale.hi))" }
+    let room = avail - head.width - tail.width
+    let bw = room - notes.width - 1 >= 4 ? min(16, room - notes.width - 1) : min(4, max(0, room))
+    var x = f.text(head, x: x0, y: y, maxWidth: avail, fg: Theme.dim)
+    for i in 0..<bw where x + i < x1 {
+        let idx = Colormap.index((Float(i) + 0.5) / Float(bw))
+        f[x + i, y] = Cell("█", fg: .rgb(style.colormap.lut[idx]), level: monoLevel(idx, style.colormap))
+    }
+    x = f.text(tail, x: x + bw, y: y, maxWidth: max(0, x1 - x - bw), fg: Theme.dim)
+    if !notes.isEmpty, x1 - x >= 3 {
+        f.text((notes + " ").clipped(x1 - x), x: x, y: y, maxWidth: x1 - x, fg: style.clip != nil ? Theme.warn : Theme.dim)
+    }
+}

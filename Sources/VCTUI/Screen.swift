@@ -73,6 +73,13 @@ final class Screen {
     var size: Size { Size(width: Int(vc_cols()), height: Int(vc_lines())) }
 
     /// Restores the terminal. Safe to call more than once.
+    /// After a crash signal on another thread the process is about to die: any curses call from
+    /// here would put the terminal back into raw mode, so the UI thread waits for the end.
+    static func parkIfCrashed() {
+        guard SignalGuard.crashed.load(ordering: .sequentiallyConsistent) else { return }
+        while true { sleep(60) }
+    }
+
     func end() {
         guard !ended else { return }
         ended = true
@@ -85,6 +92,7 @@ final class Screen {
     /// Draws a frame: every cell after a size change, only the changed cells otherwise; then the
     /// frame's pictures as pixels when the terminal has a graphics protocol.
     func draw(_ frame: Frame) {
+        Screen.parkIfCrashed()
         let images = graphics.drawable(frame)
         let frame = images.isEmpty ? frame : GraphicsLayer.blanked(frame, under: images)
         if let l = last, l.width != frame.width || l.height != frame.height { last = nil }
@@ -156,6 +164,7 @@ final class Screen {
     /// Waits up to `timeoutMs` for input and returns what arrived (nothing on a timeout).
     /// `nil` means the terminal is gone (a blocking read keeps failing at once): quit.
     func readEvents(timeoutMs: Int32) -> [Event]? {
+        Screen.parkIfCrashed()
         var events: [Event] = []
         wtimeout(vc_stdscr(), timeoutMs)
         let start = DispatchTime.now().uptimeNanoseconds

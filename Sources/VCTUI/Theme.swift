@@ -11,6 +11,11 @@ enum Theme {
     static let titleBg = Paint.rgb(RGB8(28, 48, 80))
     static let warn = Paint.rgb(RGB8(255, 110, 90))
     static let bar = Paint.rgb(RGB8(110, 170, 255))
+    /// The token a scan reads now: a colour the active colormap does not contain (viridis and
+    /// magma end in yellow, so never the accent yellow); monochrome reverses it instead.
+    static func current(for cmap: Colormap) -> Paint {
+        cmap == .magma ? .rgb(RGB8(0, 190, 255)) : .rgb(RGB8(255, 0, 200))
+    }
     static let spinner: [Unicode.Scalar] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 }
 

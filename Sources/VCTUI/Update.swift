@@ -63,6 +63,8 @@ extension ExplorerState {
         case .backTab: focus = Pane.allCases[(Pane.allCases.firstIndex(of: focus)! + Pane.allCases.count - 1) % Pane.allCases.count]
         case .char("o"): sort = sort.next
         case .char("s"): scope = scope.next
+        case .char("%"): clip = clip.next
+        case .char("x"): attentionSelf = attentionSelf.next
         case .char("c"): cycleColormap()
         case .char("p"): presenter.toggle()
         case .enter:

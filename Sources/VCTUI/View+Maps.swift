@@ -88,32 +88,49 @@ func drawZoom(_ f: inout Frame, _ s: ExplorerState, _ layout: Layout) {
 }
 
 func drawLegend(_ f: inout Frame, _ s: ExplorerState, _ r: Rect) {
-    guard r.h >= 1, let scale = s.scale(channel: s.channel) else { return }
+    guard r.h >= 1, let robust = s.robustScale(channel: s.channel) else { return }
     let cmap = s.colormap
-    let lo = num(scale.lo), hi = num(scale.hi)
+    let shares = s.rail.sites.kind(of: s.siteName) == .directionShare && cmap.isDiverging && s.scope != .channel
     let cmapText = cmap.rawValue + (s.colormapOverride == nil ? " " + s.siteQuantity.autoNote(cmap) : "")
-    let scopeText = "scale: " + (s.scope == .channel ? "channel \(s.channel)" : s.scope.rawValue)
-    let long = "\(cmapText) · \(scopeText)", short = "\(cmap.rawValue) · \(s.scope.rawValue)"
-    let numbers = lo.width + hi.width + 6
-    // The description goes after the bar when a bar of 16 cells still fits, else it shortens.
-    let desc = r.w - numbers - long.width - 2 >= 16 ? long : short
+    let scopeText = "scale: " + (s.scope == .channel ? "channel \(s.channel)" : s.scope.rawValue) + (s.scope == .channel ? "" : " · clip \(s.clip.rawValue)")
+    let notes = robust.notes { num($0) } + (shares ? [ShareDifference.caption] : [])
+    drawLegendRow(&f, r, robust, cmap: cmap, label: shares ? { ShareDifference.label(ShareDifference.points($0)).replacingOccurrences(of: " vs 25%", with: "") } : { num($0) },
+                  long: "\(cmapText) · \(scopeText)", short: "\(cmap.rawValue) · \(s.scope.rawValue)", notes: notes,
+                  zero: shares ? (ShareDifference.even, "25%") : (0, "0"))
+}
+
+/// One legend: "lo ▕bar▏ hi  description" on the first row, ◀ ▶ at an end the scale clipped;
+/// on a second row the zero tick ("▲ 0", under the bar, never drawn inside it) and the notes
+/// (clip, narrow range). With one row, the notes replace the description when they fit.
+func drawLegendRow(_ f: inout Frame, _ r: Rect, _ robust: RobustScale, cmap: Colormap, label: (Float) -> String,
+                   long: String, short: String, notes: [String], zero: (Float, String)) {
+    let scale = robust.scale
+    let loClip = robust.clip?.lo != nil, hiClip = robust.clip?.hi != nil
+    let lo = label(scale.lo), hi = label(scale.hi)
+    let numbers = lo.width + hi.width + 6 + (loClip ? 1 : 0) + (hiClip ? 1 : 0)
+    let noteText = notes.joined(separator: " · ")
+    var desc = r.w - numbers - long.width - 2 >= 16 ? long : short
+    if r.h < 2, !notes.isEmpty { desc = r.w - numbers - noteText.width - 2 >= 12 ? noteText : notes[0] }
     let bw = max(4, min(48, r.w - numbers - desc.width - 2))
-    var x = f.text(" " + lo + " ▕", x: r.x, y: r.y)
+    var x = f.text(" " + lo + " " + (loClip ? "◀" : "") + "▕", x: r.x, y: r.y, maxWidth: r.w)
     let barX = x
-    for i in 0..<bw {
+    for i in 0..<bw where barX + i < r.maxX {
         let idx = Colormap.index((Float(i) + 0.5) / Float(bw))
         f[barX + i, r.y] = Cell("█", fg: .rgb(cmap.lut[idx]), level: monoLevel(idx, cmap))
     }
-    x = f.text("▏ " + hi, x: barX + bw, y: r.y)
-    f.text("  " + desc, x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
-    let zx = scale.zeroPosition.map { barX + min(bw - 1, Int($0 * Float(bw))) }
-    if r.h >= 2 {
-        if let zx {
-            f.text("▲ 0", x: zx, y: r.y + 1, fg: Theme.accent)
-        } else {
-            f.text(scale.lo > 0 ? "0 is below the range" : "0 is above the range", x: barX, y: r.y + 1, fg: Theme.dim)
-        }
-    } else if let zx {
-        f[zx, r.y] = Cell("0", fg: .default, bg: f[zx, r.y].fg, style: .bold)
+    x = f.text("▏" + (hiClip ? "▶" : "") + " " + hi, x: barX + bw, y: r.y, maxWidth: max(0, r.maxX - barX - bw))
+    f.text("  " + desc, x: x, y: r.y, maxWidth: max(0, r.maxX - x), fg: Theme.dim)
+    guard r.h >= 2 else { return }
+    let t = scale.normalised(zero.0)
+    var nx = barX
+    if t >= 0 && t <= 1 {
+        let zx = barX + min(bw - 1, Int(t * Float(bw)))
+        nx = f.text("▲ " + zero.1, x: zx, y: r.y + 1, maxWidth: max(0, r.maxX - zx), fg: Theme.accent) + 2
+    } else {
+        nx = f.text(zero.1 + (scale.lo > zero.0 ? " is below the range" : " is above the range"), x: barX, y: r.y + 1,
+                    maxWidth: max(0, r.maxX - barX), fg: Theme.dim) + 2
+    }
+    if !notes.isEmpty, nx < r.maxX {
+        f.text(noteText.clipped(r.maxX - nx), x: nx, y: r.y + 1, maxWidth: r.maxX - nx, fg: Theme.warn)
     }
 }

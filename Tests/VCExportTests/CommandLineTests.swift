@@ -39,8 +39,20 @@ final class CommandLineTests: XCTestCase {
         let w = try Written((dir as NSString).appendingPathComponent("chelsea__network.4__channels.png"))
         XCTAssertEqual(w.sidecar["colormap"] as? String, "magma")
         XCTAssertEqual(w.scale["scope"] as? String, "global")
+        XCTAssertNotNil(w.scale["clip"], "global on a photo is clipped by default (--clip auto)")
         XCTAssertEqual(w.sidecar["vcview"] as? String, "0.1.0")
         XCTAssertEqual(w.sidecar["model"] as? String, "custom (10 classes, 0.08M params)", "no path in the sidecar")
+    }
+
+    /// `--clip none` gives the full range; `--clip p99` clips at p1…p99 and says so.
+    func testClipFlag() throws {
+        let dir = try Paths.scratch("cli-clip")
+        for (clip, expect) in [("none", nil), ("p99", 99.0)] as [(String, Double?)] {
+            let r = try run(tiny(dir, ["--views", "channel:network.4:0", "--scale", "global", "--clip", clip, "--quiet"]))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let w = try Written((dir as NSString).appendingPathComponent("chelsea__network.4__channel-0.png"))
+            XCTAssertEqual((w.scale["clip"] as? [String: Any])?["percentile"] as? Double, expect, clip)
+        }
     }
 
     func testProgressOnStderrAndRepeatRunsIdentical() throws {
@@ -72,13 +84,15 @@ final class CommandLineTests: XCTestCase {
                                 (["--colormap", "jet"], "--colormap must be"),
                                 (["--scale", "page"], "--scale must be"),
                                 (["--upscale", "0"], "--upscale must be"),
+                                (["--clip", "p50"], "--clip must be auto, none, p99 or p99.5, got p50"),
+                                (["--attention-self", "maybe"], "--attention-self must be excluded or included"),
                                 (["--text-size", "2"], "--text-size must be between 6 and 96 pixels, got 2")] {
             r = try run(tiny(dir, args + ["--quiet"]))
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertTrue(r.stderr.hasPrefix("vcview: error: ") && r.stderr.contains(message), "\(args): \(r.stderr)")
         }
         r = try run(["export", "--help"])
-        for name in ["scan-frames", "attention[:R,C][:LAYER]", "channel:SITE:C", "--upscale", "--raw", "--quiet", "--text-size"] {
+        for name in ["scan-frames", "attention[:R,C][:LAYER]", "channel:SITE:C", "--upscale", "--raw", "--quiet", "--text-size", "--clip", "--attention-self"] {
             XCTAssertTrue(r.stdout.contains(name), name)
         }
     }

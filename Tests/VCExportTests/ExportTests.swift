@@ -4,6 +4,7 @@ import VCCheckpoint
 import VCEngine
 import VCImage
 import VCRender
+import VCStyle
 @testable import VCExport
 
 /// Exports of the tiny fixture model on the demo photo at 160×160 (stage-4 grid 5×5), decoded
@@ -98,7 +99,8 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(number(w.scale["hi"]), m)
         XCTAssertEqual(w.scale["symmetric"] as? Bool, true)
 
-        w = try Written(ex.export(view: .channels(site: site), to: dir, options: ExportOptions(colormap: .grey, scope: .global))[0])
+        // Global without a clip is min…max of every recorded value (the clip: RobustScaleExportTests).
+        w = try Written(ex.export(view: .channels(site: site), to: dir, options: ExportOptions(colormap: .grey, scope: .global, clip: .none))[0])
         var lo = Float.infinity, hi = -Float.infinity
         for (_, t) in TinyRun.source.tensors { for v in t.data where v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
         XCTAssertEqual(w.scale["scope"] as? String, "global")
@@ -201,12 +203,14 @@ final class ExportTests: XCTestCase {
         for i in 0..<alpha.count where !alpha[i].isNaN { XCTAssertEqual(alpha[i], expected[i]) }
         XCTAssertThrowsError(try ex.export(view: .attention(layer: layer, row: 1, col: 3, channel: 10_000), to: dir))
 
-        // Decay in magma, shares on a fixed 0…1 scale, as on screen.
+        // Decay in magma, shares centred on 25 % (diverging), as on screen.
         let decay = try Written(ex.export(view: .channels(site: "\(layer).decay"), to: dir)[0])
         XCTAssertEqual(decay.sidecar["colormap"] as? String, "magma")
         XCTAssertEqual(decay.tiles.count, 16)
         let shares = try Written(ex.export(view: .channels(site: "\(layer).dir_share"), to: dir)[0])
-        XCTAssertEqual(number(shares.scale["lo"]), 0); XCTAssertEqual(number(shares.scale["hi"]), 1)
+        XCTAssertEqual(shares.sidecar["colormap"] as? String, "diverging")
+        XCTAssertEqual((number(shares.scale["lo"]) + number(shares.scale["hi"])) / 2, 0.25, accuracy: 1e-6)
+        XCTAssertLessThan(number(shares.scale["hi"]), 1)
         XCTAssertEqual(shares.tiles.count, 4)
 
         // Scans: every cell has its step's colour (viridis), start to end.

@@ -24,7 +24,7 @@ final class MambaScreenTests: TmuxTestCase {
 
     /// Cells painted with the highlight colour (the token read at step t), in 256 colours.
     var highlighted: [(x: Int, y: Int)] {
-        let code = Int(Quantize.colorNumber(Theme.accent, depth: .palette256))
+        let code = Int(Quantize.colorNumber(Theme.current(for: .viridis), depth: .palette256))
         return TmuxPane.cells(withBackground: code, in: pane.capture(escapes: true))
     }
 

@@ -62,7 +62,13 @@ final class ExportConsistencyTests: XCTestCase {
         }
         // The kinds pick their own rules on both sides.
         XCTAssertEqual(try showing("network.6.2.mamba.decay").colormap, .magma)
-        XCTAssertEqual(try showing("network.6.1.mamba.dir_share").scale(channel: 0), HeatmapScale(lo: 0, hi: 1))
+        // Shares: centred on 25 % (diverging), out to the share farthest from it.
+        let shares = try showing("network.6.1.mamba.dir_share")
+        let sc = try XCTUnwrap(shares.scale(channel: 0))
+        XCTAssertEqual(shares.colormap, .diverging)
+        XCTAssertEqual((sc.lo + sc.hi) / 2, 0.25, accuracy: 1e-6)
+        let st = try XCTUnwrap(shares.site).stats
+        XCTAssertEqual(sc.hi - 0.25, max(st.max - 0.25, 0.25 - st.min), accuracy: 1e-6)
         XCTAssertEqual(try showing("network.6.1.mamba.u").colormap, .diverging)
     }
 
@@ -99,7 +105,7 @@ final class ExportConsistencyTests: XCTestCase {
                 guard case .attention(let layer, let row, let col, let channel) = shown else { return XCTFail("\(shown)") }
                 XCTAssertEqual([row, col], [s.mamba.cursor.y, s.mamba.cursor.x])
                 let alpha = try Fixtures.lab.attention(layer: layer, row: row, col: col, channel: channel)
-                let style = s.attentionStyle(masked: AttentionMask.masked(alpha.data, orders: l.orders, token: row * l.width + col))
+                let style = s.attentionStyle(masked: AttentionMask.masked(alpha.data, orders: l.orders, token: row * l.width + col), token: row * l.width + col)
                 XCTAssertEqual(sidecar["colormap"] as? String, style.colormap.rawValue)
                 let png = try XCTUnwrap(scale(sidecar))
                 XCTAssertEqual(png.lo, style.scale.lo, accuracy: 1e-6)

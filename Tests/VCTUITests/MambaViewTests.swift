@@ -176,9 +176,13 @@ final class MambaViewTests: XCTestCase {
         XCTAssertTrue(text.contains("┌ explain"))
         XCTAssertTrue(text.contains(" scans ") && text.contains("ablation: none"))
         XCTAssertTrue(view(s).row(39).contains("space play") && view(s).row(39).contains("? help"))
-        // The token read at step t is highlighted in each panel: exactly 4 accent-coloured tokens.
+        // The token read at step t is highlighted in each panel: exactly 4 tokens in the highlight,
+        // a colour that is not in the colormap (not the accent yellow, the top of viridis).
         let f = view(s)
-        let lit = f.cells.filter { $0.bg == Theme.accent && $0.ch != " " }
+        let cmap = s.hiddenNormStyle(s.mambaLayer!).colormap
+        XCTAssertFalse(cmap.lut.contains { .rgb($0) == Theme.current(for: cmap) })
+        XCTAssertFalse(f.cells.contains { $0.bg == Theme.accent && $0.ch != " " }, "no token in the accent yellow")
+        let lit = f.cells.filter { $0.bg == Theme.current(for: cmap) && $0.ch != " " }
         XCTAssertEqual(lit.count, 4)
         // Row by row: scan 1 at (0, 2), scan 3 at (2, 0), scan 4 at (4, 6), scan 2 at (6, 4).
         XCTAssertEqual(lit.map { $0.ch }, ["→", "↓", "↑", "←"], "the marks of the moves that reached them")

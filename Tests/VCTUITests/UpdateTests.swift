@@ -1,5 +1,6 @@
 import XCTest
 import VCRender
+import VCStyle
 @testable import VCTUI
 
 /// `update` without a terminal: navigation, paging, sorting, zoom, cursor, colour, help, quitting.
@@ -117,7 +118,17 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(s.scale(channel: 3), HeatmapScale(site.stats, symmetric: false))
         s = s.pressing(.char("s"))
         XCTAssertEqual(s.scope, .global)
-        XCTAssertEqual(s.scale(channel: 3), HeatmapScale(store.global, symmetric: false))
+        // Global on the fixture's photo has outliers: clipped at p99.5 (auto); `%` cycles the clip.
+        let robust = ScaleRule.robust(store.global, tails: store.globalTails, colormap: .viridis, clip: .auto)
+        XCTAssertNotNil(robust.clip, "the global range of a photo is outlier-dominated")
+        XCTAssertEqual(s.scale(channel: 3), robust.scale)
+        XCTAssertLessThan(robust.scale.hi, store.global.max)
+        XCTAssertEqual(s.pressing(.char("%")).clip, .none)
+        XCTAssertEqual(s.pressing(.char("%")).scale(channel: 3), HeatmapScale(store.global, symmetric: false))
+        XCTAssertEqual(s.pressing(.char("%"), .char("%")).clip, .p99)
+        XCTAssertTrue(view(s).text.contains("clipped at p0.5–p99.5: -2.14…2.69; min -8.29 max 42.3"), "the legend says where the scale was clipped")
+        XCTAssertTrue(view(s).text.contains("◀▕") && view(s).text.contains("▏▶"), "end marks on both clipped ends")
+        XCTAssertFalse(view(s.pressing(.char("%"))).text.contains("clipped at"))
         s = s.pressing(.char("s"))
         XCTAssertEqual(s.scope, .channel)
         XCTAssertEqual(s.scale(channel: 3), HeatmapScale(site.channelStats[3], symmetric: false))

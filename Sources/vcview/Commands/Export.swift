@@ -4,6 +4,7 @@ import VCEngine
 import VCExport
 import VCRecording
 import VCRender
+import VCStyle
 
 /// `vcview export`: views as PNG files with title, colour bar and JSON sidecar, no terminal needed.
 struct Export: ParsableCommand {
@@ -38,6 +39,8 @@ struct Export: ParsableCommand {
     @Option(help: "Input side after the eval transform.") var size = 224
     @Option(help: "auto (diverging for signed values, else viridis), viridis, magma, grey or diverging.") var colormap = "auto"
     @Option(help: "Colour scale scope: channel, block or global.") var scale = "block"
+    @Option(help: "Percentile clip of block and global scales: auto (p99.5 where outliers dominate), none, p99, p99.5.") var clip = "auto"
+    @Option(help: "Attention range: without each token's own weight (excluded) or with it (included).") var attentionSelf = "excluded"
     @Option(help: "Nearest-neighbour factor for map pixels (default: about 112 px per sheet tile, 224 px per single map).") var upscale: Int?
     @Option(help: "Classes for the cam view.") var topk = 3
     @Option(help: "Channel order of sheets: index, mean, max or variance.") var sort = "index"
@@ -93,6 +96,10 @@ struct Export: ParsableCommand {
             guard let c = Colormap(rawValue: colormap) else { throw UserError("--colormap must be auto, \(Colormap.allCases.map(\.rawValue).joined(separator: ", ")); got \(colormap)") }
             o.colormap = c
         }
+        guard let c = Clip(rawValue: clip) else { throw UserError("--clip must be auto, none, p99 or p99.5, got \(clip)") }
+        o.clip = c
+        guard let a = AttentionSelf(rawValue: attentionSelf) else { throw UserError("--attention-self must be excluded or included, got \(attentionSelf)") }
+        o.attentionSelf = a
         guard let s = ScaleScope(rawValue: scale) else { throw UserError("--scale must be channel, block or global, got \(scale)") }
         o.scope = s
         guard let k = SortKey(rawValue: sort) else { throw UserError("--sort must be index, mean, max or variance, got \(sort)") }
