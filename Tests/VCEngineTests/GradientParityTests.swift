@@ -7,9 +7,9 @@ import VCCheckpoint
 /// tools/reference/make_gradient_fixtures.py from the float64 reference): dL/d(input), its ERF map
 /// Σ_c |dL/dx| and dL/d(site) for a class logit and for VMamba's ERF objective, at the tiny model's
 /// native 160×160 and at 64×96 (a 2×3 stage-4 grid, pos_embed resized). Within 1e-4 relative.
-/// For the logit objectives the input gradient is checked against central differences of the
-/// float64 reference forward instead (torch 2.13's autograd disagrees with them there; see
-/// tools/reference/make_gradient_fixtures.py).
+/// The logit cases also hold central differences of the float64 reference forward at 48 inputs
+/// (the fixture script checks autograd against them; before vcmamba_ref.BatchNorm2d worked around
+/// a torch 2.13 CPU BatchNorm backward bug, autograd was wrong there, see docs/gradients.md).
 final class GradientParityTests: XCTestCase {
     static let tolerance: Float = 1e-4
 
@@ -59,8 +59,8 @@ final class GradientParityTests: XCTestCase {
             XCTAssertLessThan(err, Self.tolerance, "\(name) \(site)")
         }
         if let cd = meta["central_differences"] as? [String: Any] {
-            // The logit cases: dL/d(input) against central differences of the float64 reference
-            // forward at sampled inputs (its autograd is off there, see make_gradient_fixtures.py).
+            // The logit cases: dL/d(input) also against central differences of the float64
+            // reference forward at sampled inputs, a check that does not rest on autograd.
             let idx = ints(cd["indices"]), fd = floats(cd["values"])
             XCTAssertEqual(idx.count, 48)
             let got = Tensor(shape: [idx.count], data: idx.map { result.input.data[$0] })
@@ -71,9 +71,9 @@ final class GradientParityTests: XCTestCase {
         print("gradient parity \(name): \(files.count) gradients, worst \(worst.0) at \(worst.1)")
     }
 
-    func testLogitGradientAtNativeSize() throws { try check("logit3_160", minimumSites: 3) }
+    func testLogitGradientAtNativeSize() throws { try check("logit3_160", minimumSites: 17) }
     func testERFAtNativeSize() throws { try check("erf_network.6_160", minimumSites: 2) }
-    func testLogitGradientAt64x96() throws { try check("logit7_64x96", minimumSites: 3) }
+    func testLogitGradientAt64x96() throws { try check("logit7_64x96", minimumSites: 18) }
     func testERFAt64x96() throws { try check("erf_network.6_64x96", minimumSites: 15) }
     func testStage3ERFAt64x96() throws { try check("erf_network.4_64x96", minimumSites: 1) }
 }

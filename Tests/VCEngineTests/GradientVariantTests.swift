@@ -8,7 +8,8 @@ import VCCheckpoint
 ///     /work/venv/bin/python tools/reference/make_gradient_fixtures.py --variant S --out DIR/S
 ///
 /// with VCVIEW_GRADIENT_VARIANTS=DIR (each of DIR/S, DIR/M, DIR/B that exists is checked): the ERF
-/// objective's input gradient against autograd, logit 1's against central differences. 1e-4 relative.
+/// objective's and logit 1's input gradients against autograd, logit 1's also against central
+/// differences at 48 inputs. 1e-4 relative.
 final class GradientVariantTests: XCTestCase {
     func testSeededVariantsAgainstPyTorch() throws {
         guard let dir = ProcessInfo.processInfo.environment["VCVIEW_GRADIENT_VARIANTS"] else {
@@ -30,9 +31,13 @@ final class GradientVariantTests: XCTestCase {
             let idx = ints(cd["indices"]), fd = floats(cd["values"])
             let logit = try g.gradient(of: .logit(1), input: x)
             let e2 = Tensor(shape: [idx.count], data: idx.map { logit.input.data[$0] }).relativeError(to: Tensor(shape: [fd.count], data: fd))
-            print("gradient parity \(v) at 224: ERF input gradient \(e1), logit 1 vs central differences \(e2)")
+            let logitRef = try Npy.read(path: d + "/logit/input.npy")
+            let e3 = logit.input.relativeError(to: Tensor(shape: logitRef.shape, data: logitRef.values))
+            print("gradient parity \(v) at 224: ERF input gradient \(e1), logit 1 input gradient \(e3), "
+                  + "logit 1 vs central differences \(e2)")
             XCTAssertLessThan(e1, 1e-4, v)
             XCTAssertLessThan(e2, 1e-4, v)
+            XCTAssertLessThan(e3, 1e-4, v)
             checked += 1
         }
         XCTAssertGreaterThan(checked, 0, "no S, M or B folder under \(dir)")

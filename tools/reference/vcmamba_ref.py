@@ -193,6 +193,33 @@ def four_scans_fast(u, delta, A, B, C, D, direction_Bs, orders, inverses, dirs,
 # Modules (attribute names and registration order give the official state_dict keys)
 # ----------------------------------------------------------------------------------------
 
+class _ContiguousGradient(torch.autograd.Function):
+    """The identity; its backward hands on a contiguous (NCHW) copy of the gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous()
+
+
+class BatchNorm2d(nn.BatchNorm2d):
+    """nn.BatchNorm2d with the same forward (and state_dict), guarded against a PyTorch CPU bug.
+
+    torch 2.13.0's BatchNorm2d backward reads grad_output's buffer as if it were NCHW when the
+    input is NCHW and grad_output is an N = 1 channels-last tensor whose batch stride is C (legal
+    for a size-1 dimension, and exactly what the view backward of the head's
+    x.flatten(2).transpose(1, 2) produces). Every gradient below the last layer came out wrong
+    for the logit objectives (tools/reference/torch_bn_grad_repro.py shows the bug alone, see
+    docs/gradients.md). The gradient is made contiguous before it reaches the kernel.
+    """
+
+    def forward(self, x):
+        return _ContiguousGradient.apply(super().forward(x))
+
+
 class ConvMlp(nn.Module):
     """1x1 conv -> BN -> GELU -> depthwise 3x3 -> BN -> GELU -> 1x1 conv -> BN. Key 'mlp'."""
 
@@ -202,9 +229,9 @@ class ConvMlp(nn.Module):
         self.act = nn.GELU()
         self.fc2 = nn.Conv2d(hidden, dim, 1)
         self.mid = nn.Conv2d(hidden, hidden, 3, padding=1, groups=hidden)
-        self.mid_norm = nn.BatchNorm2d(hidden)
-        self.norm1 = nn.BatchNorm2d(hidden)
-        self.norm2 = nn.BatchNorm2d(dim)
+        self.mid_norm = BatchNorm2d(hidden)
+        self.norm1 = BatchNorm2d(hidden)
+        self.norm2 = BatchNorm2d(dim)
 
     def forward(self, x, rec: Rec = None, name: str = "mlp"):
         x = self.fc1(x);      _put(rec, f"{name}.fc1", x)        # (b, 4C, h, w)
@@ -239,7 +266,7 @@ class Downsample(nn.Module):
     def __init__(self, c_in: int, c_out: int):
         super().__init__()
         self.proj = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1)
-        self.norm = nn.BatchNorm2d(c_out)
+        self.norm = BatchNorm2d(c_out)
 
     def forward(self, x, rec: Rec = None, name: str = ""):
         x = self.proj(x); _put(rec, f"{name}.proj", x)            # (b, C', h/2, w/2)
@@ -255,14 +282,14 @@ class MambaMixer(nn.Module):
         super().__init__()
         E, N, R = EXPAND * dim, D_STATE, math.ceil(dim / 16)
         self.E, self.N, self.R = E, N, R
-        self.in_conv = nn.Sequential(nn.Conv2d(dim, E, 1), nn.BatchNorm2d(E))
+        self.in_conv = nn.Sequential(nn.Conv2d(dim, E, 1), BatchNorm2d(E))
         self.conv2d = nn.Conv2d(E, E, CONV_SIZE, padding=CONV_SIZE // 2, groups=E)
         self.x_proj = nn.Linear(E, R + 2 * N, bias=False)
         self.dt_proj = nn.Linear(R, E, bias=True)
         self.A_log = nn.Parameter(torch.log(torch.arange(1, N + 1, dtype=torch.float32)).repeat(E, 1))
         self.D = nn.Parameter(torch.ones(E))
         self.norm = nn.LayerNorm(E)
-        self.out_conv = nn.Sequential(nn.ReLU(), nn.Conv2d(E, dim, 1), nn.BatchNorm2d(dim))
+        self.out_conv = nn.Sequential(nn.ReLU(), nn.Conv2d(E, dim, 1), BatchNorm2d(dim))
         self.direction_Bs = nn.Parameter(torch.zeros(4 + 1, N))
         self.fast_scan = True
 
@@ -315,8 +342,8 @@ class MambaLayer(nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.norm = nn.BatchNorm2d(dim)
-        self.norm2 = nn.BatchNorm2d(dim)
+        self.norm = BatchNorm2d(dim)
+        self.norm2 = BatchNorm2d(dim)
         self.mamba = MambaMixer(dim)
         self.mlp = ConvMlp(dim, MLP_RATIO * dim)
 
@@ -339,8 +366,8 @@ class VCMamba(nn.Module):
         self.n_mamba, self.num_classes, self.resolution = n_mamba, num_classes, resolution
         C1, C4 = widths[0], widths[3]
         self.patch_embed = nn.Sequential(
-            nn.Conv2d(3, C1 // 2, 3, stride=2, padding=1), nn.BatchNorm2d(C1 // 2), nn.ReLU(),
-            nn.Conv2d(C1 // 2, C1, 3, stride=2, padding=1), nn.BatchNorm2d(C1), nn.ReLU(),
+            nn.Conv2d(3, C1 // 2, 3, stride=2, padding=1), BatchNorm2d(C1 // 2), nn.ReLU(),
+            nn.Conv2d(C1 // 2, C1, 3, stride=2, padding=1), BatchNorm2d(C1), nn.ReLU(),
         )
         grid = resolution // 32
         self.pos_embed = nn.Parameter(torch.zeros(1, C4, grid, grid))  # (1, C4, res/32, res/32)
