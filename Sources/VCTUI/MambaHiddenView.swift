@@ -52,11 +52,14 @@ func drawHidden(_ f: inout Frame, _ s: ExplorerState, _ l: MambaLayerData, _ scr
     if !screen.pictures.isEmpty, screen.lines.count > shown.count {
         let d = s.mamba.direction ?? 0
         let r = screen.lines[shown.count]
-        var x = f.text(" ‖h‖ per state index n of scan \(d + 1) (d: scan) · decay ", x: r.x, y: r.y, maxWidth: r.w, fg: Theme.dim)
-        x = f.text(s.mamba.stateIndex.map { "of n=\($0)" } ?? "mean over n", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
-        f.text(" (n: pick n) \(num(decay.min() ?? 0))…\(num(decay.max() ?? 0))", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
         let perN = l.hNormN[d]
         let nScale = ScaleRule.range(of: perN.flatMap { $0 }, colormap: cmap)
+        // First the legend of the per-state maps below (one shared scale), then the decay words.
+        var x = f.text(" |h_t[n]| of scan \(d + 1) (d: scan) ", x: r.x, y: r.y, maxWidth: r.w, fg: Theme.dim)
+        x = drawColorBar(&f, x: x, y: r.y, width: 16, scale: nScale, cmap: cmap, maxX: r.maxX)
+        x = f.text(" \(cmap.rawValue) · decay ", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+        x = f.text(s.mamba.stateIndex.map { "of n=\($0)" } ?? "mean over n", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
+        f.text(" (n: pick n) \(num(decay.min() ?? 0))…\(num(decay.max() ?? 0))", x: x, y: r.y, maxWidth: r.maxX - x, fg: Theme.dim)
         for (n, pr) in screen.pictures.enumerated() where n < perN.count {
             let values = (0..<l.tokens).map { l.orders.inverse[d][$0] <= t ? perN[n][$0] : Heatmap.noValue }
             let hm = Heatmap(width: l.width, height: l.height, values: values).resampled(width: screen.pictureSize.w, height: screen.pictureSize.h)

@@ -199,6 +199,9 @@ final class MambaViewTests: XCTestCase {
         XCTAssertTrue(text.contains("decay"))
         XCTAssertTrue(text.contains("n0") && text.contains("n15"))
         let l = Fixtures.store.mamba[0]
+        // The 16 per-state maps share one scale, and say so with a legend of its range.
+        let perN = l.hNormN[0].flatMap { $0 }.filter(\.isFinite)
+        XCTAssertTrue(text.contains("|h_t[n]| of scan 1 (d: scan) \(num(perN.min() ?? 0)) ▕"), "the per-state maps' legend: \(text.split(separator: "\n").filter { $0.contains("maps") || $0.contains("per state") })")
         XCTAssertTrue(text.contains("\(num(l.hNorm[0][1])) at step 2"))
         XCTAssertEqual(text.filter { $0 == "◆" }.count, 4, "the token read now, one per scan")
         XCTAssertTrue(view(s.pressing(.char("n"), .char("n"), .char("n"))).text.contains("decay exp(Δ·A) n=2") ||
