@@ -108,10 +108,7 @@ struct MambaMixer: Sendable {
         delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
         tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
         tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
-        var bm = [Float](repeating: 0, count: l * n), cm = bm
-        for t in 0..<l { for ni in 0..<n { bm[t * n + ni] = xdbl[t * f + r + ni]; cm[t * n + ni] = xdbl[t * f + r + n + ni] } }
-        tap.map(site.B, FeatureMap(height: x.height, width: x.width, channels: n, data: bm))
-        tap.map(site.C, FeatureMap(height: x.height, width: x.width, channels: n, data: cm))
+        let (bm, cm) = splitBC(xdbl, tokens: l, rank: r, state: n, tap, height: x.height, width: x.width)
 
         let inputs = SelectiveScanInputs(u: u.data, delta: delta, A: A, B: bm, C: cm, D: D,
                                          directionBs: ablation.zeroDirectionBs ? [Float](repeating: 0, count: 5 * n) : directionBs,
@@ -152,6 +149,19 @@ struct MambaMixer: Sendable {
 }
 
 extension MambaMixer {
+    /// B and C of every token from x_proj's output (L, R + 2N): columns R..<R+N and R+N..<R+2N
+    /// (`x_dbl.split([dt_rank, N, N])`), emitted at their sites. Shared by the forward and the
+    /// gradient pass's own forward.
+    func splitBC(_ xdbl: [Float], tokens l: Int, rank r: Int, state n: Int, _ tap: Tap,
+                 height: Int, width: Int) -> (B: [Float], C: [Float]) {
+        let f = r + 2 * n
+        var bm = [Float](repeating: 0, count: l * n), cm = bm
+        for t in 0..<l { for ni in 0..<n { bm[t * n + ni] = xdbl[t * f + r + ni]; cm[t * n + ni] = xdbl[t * f + r + n + ni] } }
+        tap.map(site.B, FeatureMap(height: height, width: width, channels: n, data: bm))
+        tap.map(site.C, FeatureMap(height: height, width: width, channels: n, data: cm))
+        return (bm, cm)
+    }
+
     /// ‖h_t‖ per direction in step order (4, L), on the grid (4, h, w) and per state index
     /// n on the grid (4, N, h, w), from the per-(direction, step, n) sums of squares.
     func emitHiddenNorms(_ sq: [Float], _ tap: Tap, orders: ScanOrders, height: Int, width: Int) {

@@ -57,10 +57,7 @@ struct MambaMixerGradient: Sendable {
         delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
         tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
         tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
-        var bm = [Float](repeating: 0, count: l * n), cm = bm
-        for t in 0..<l { for ni in 0..<n { bm[t * n + ni] = xdbl[t * f + r + ni]; cm[t * n + ni] = xdbl[t * f + r + n + ni] } }
-        tap.map(site.B, FeatureMap(height: x.height, width: x.width, channels: n, data: bm))
-        tap.map(site.C, FeatureMap(height: x.height, width: x.width, channels: n, data: cm))
+        let (bm, cm) = m.splitBC(xdbl, tokens: l, rank: r, state: n, tap, height: x.height, width: x.width)
         let inputs = SelectiveScanInputs(u: u.data, delta: delta, A: m.A, B: bm, C: cm, D: m.D,
                                          directionBs: ablation.zeroDirectionBs ? [Float](repeating: 0, count: 5 * n) : m.directionBs,
                                          tokens: l, inner: e, state: n)
