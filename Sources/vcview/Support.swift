@@ -3,6 +3,7 @@ import Foundation
 import VCCheckpoint
 import VCEngine
 import VCImage
+import VCRender
 
 /// A one-line error for the user; `vcview` prints it as `vcview: error: …` and exits non-zero.
 struct UserError: Error, CustomStringConvertible {
@@ -134,4 +135,12 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 func jsonString(_ value: Any) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     return String(decoding: data, as: UTF8.self)
+}
+
+/// `--text-size N` of the figure-writing commands: 6…96 pixels, else a one-line error; sets the
+/// figure font (DejaVu Sans through FreeType, the bitmap font without it) and says which.
+@discardableResult
+func configureFigureText(_ size: Int?) throws -> String {
+    if let t = size, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
+    return FigureText.configure(size: size)
 }

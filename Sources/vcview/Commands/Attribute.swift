@@ -31,8 +31,7 @@ struct Attribute: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
-            _ = FigureText.configure(size: textSize)
+            try configureFigureText(textSize)
             guard ["gradcam", "layercam", "saliency", "ig", "rollout", "mamba-attr"].contains(method) else {
                 throw UserError("--method must be gradcam, layercam, saliency, ig, rollout or mamba-attr, got \(method)")
             }

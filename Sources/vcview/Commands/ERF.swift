@@ -31,8 +31,7 @@ struct ERF: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
-            _ = FigureText.configure(size: textSize)
+            try configureFigureText(textSize)
             if let t = threads { guard t >= 1 else { throw UserError("--threads must be at least 1") }; EngineThreads.set(t) }
             guard ["power", "log"].contains(display) else { throw UserError("--display must be power or log, got \(display)") }
             guard size >= 32 && size <= 2048 else { throw UserError("--size must be between 32 and 2048, got \(size)") }

@@ -54,7 +54,7 @@ struct Export: ParsableCommand {
             let options = try exportOptions()
             let start = DispatchTime.now()
             let progress = ProgressLine(enabled: !quiet)
-            progress.status(FigureText.configure(size: textSize))
+            progress.status(try configureFigureText(textSize))
             progress.status("loading model")
             let loaded = try LoadedModel.load(weights: weights, ema: ema)
             let input = try PreparedInput.make(image: image, inputTensor: inputTensor, size: size)
@@ -110,7 +110,6 @@ struct Export: ParsableCommand {
         }
         guard topk >= 1 else { throw UserError("--topk must be at least 1") }
         if let t = threads, t < 1 { throw UserError("--threads must be at least 1, got \(t)") }
-        if let t = textSize, !(6...96).contains(t) { throw UserError("--text-size must be between 6 and 96 pixels, got \(t)") }
         o.raw = raw
         return o
     }
