@@ -36,6 +36,9 @@ enum Assets {
 /// A model ready to run, with where it came from and names for its classes.
 struct LoadedModel {
     let model: VCMambaModel
+    /// The weights the model was built from, when asked for (`keepParameters`): the gradient
+    /// pass needs their plain copies; the forward alone packs its own and lets these go.
+    let parameters: ParameterSet?
     let info: CheckpointInfo
     let labels: [String]
     let bundled: Bool
@@ -66,7 +69,7 @@ struct LoadedModel {
         bundled ? Assets.path("scenes/star.png") : Assets.path("images/chelsea.png")
     }
 
-    static func load(weights: String?, ema: Bool) throws -> LoadedModel {
+    static func load(weights: String?, ema: Bool, keepParameters: Bool = false) throws -> LoadedModel {
         var path = weights
         var bundled = false
         if path == nil {
@@ -89,7 +92,7 @@ struct LoadedModel {
            let names = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String],
            names.count == model.config.numClasses { labels = names }
         else if model.config.numClasses == 1000 { labels = Assets.imagenetLabels() }
-        return LoadedModel(model: model, info: loaded.info, labels: labels, bundled: bundled,
+        return LoadedModel(model: model, parameters: keepParameters ? params : nil, info: loaded.info, labels: labels, bundled: bundled,
                            dtype: dtypes.sorted().joined(separator: "+"))
     }
 }

@@ -334,11 +334,26 @@ struct TmuxPane {
         var text = ""
         while Date() < deadline {
             text = capture()
-            if done(text) { return text }
+            if done(text) { return settled(text, poll: poll, done) }
             Thread.sleep(forTimeInterval: poll)
         }
         XCTFail("timed out waiting for \(what); the pane shows:\n\(text)")
         throw XCTSkip("gave up waiting for \(what)")
+    }
+
+    /// A capture can catch the explorer half-way through writing a frame: the new frame's top
+    /// over the old frame's bottom (a CI run measured a box whose "└" belonged to the screen
+    /// before). So a matching capture counts once a second one, a poll later, shows the same;
+    /// a screen that keeps changing (playback) gets a few tries, then its latest match.
+    func settled(_ first: String, poll: Double, _ done: (String) -> Bool) -> String {
+        var last = first
+        for _ in 0..<8 {
+            Thread.sleep(forTimeInterval: poll)
+            let next = capture()
+            if next == last { return next }
+            if done(next) { last = next }
+        }
+        return last
     }
 
     /// The explorer's pid: the child of the pane's shell.

@@ -43,7 +43,9 @@ struct Attribute: ParsableCommand {
             let k = classIndex ?? logits.indices.max { logits[$0] < logits[$1] }!
             guard k >= 0 && k < logits.count else { throw UserError("--class \(k) is out of range: the model has \(logits.count) classes") }
             let label = k < gm.labels.count ? gm.labels[k] : "class \(k)"
-            let (map, h, w, formula, usedSite) = try attribution(gm, x, k)
+            let a = try Attribution.compute(AttributionMethod(rawValue: method)!, gradients: gm.gradients, input: x, classIndex: k,
+                                            site: site, steps: steps)
+            let (map, h, w, formula, usedSite) = (a.values, a.height, a.width, a.formula, a.site)
             try makeDirectory(out)
             let st = "\(method)_\(fileStem(usedSite))_class\(k)"
             try writeNpy((out as NSString).appendingPathComponent(st + ".npy"), shape: [h, w], values: map)
@@ -55,76 +57,6 @@ struct Attribute: ParsableCommand {
                 ("input", .string(input.description)), ("steps", method == "ig" ? .int(steps) : .null), ("npy", .string(st + ".npy")),
             ])
             print("\(method) of \(label) (logit \(logits[k])) at \(usedSite): \(out)/\(st).png")
-        }
-    }
-
-    func attribution(_ gm: GradientModel, _ x: Tensor, _ k: Int) throws -> ([Float], Int, Int, String, String) {
-        let h = x.shape[2], w = x.shape[3]
-        switch method {
-        case "saliency":
-            let g = try gm.gradients.gradient(of: .logit(k), input: x).input
-            var m = [Float](repeating: 0, count: h * w)
-            for c in 0..<3 { for p in 0..<(h * w) { m[p] = max(m[p], abs(g.data[c * h * w + p])) } }
-            return (m, h, w, "max_c |d logit_\(k) / dx|", "input")
-        case "ig":
-            var total = [Float](repeating: 0, count: x.count)
-            for s in 1...steps {
-                var xs = x
-                let a = Float(s) / Float(steps)
-                for i in 0..<xs.count { xs.data[i] *= a }
-                let g = try gm.gradients.gradient(of: .logit(k), input: xs).input
-                for i in 0..<total.count { total[i] += g.data[i] }
-            }
-            var m = [Float](repeating: 0, count: h * w)
-            for c in 0..<3 { for p in 0..<(h * w) { let i = c * h * w + p; m[p] += x.data[i] * total[i] / Float(steps) } }
-            return (m, h, w, "sum_c (x - 0) * mean_{k=1..\(steps)} d logit_\(k) / dx at (k/\(steps)) x", "input")
-        case "rollout", "mamba-attr":
-            let layers = gm.model.mambaLayers
-            guard !layers.isEmpty else { throw UserError("this model has no Mamba layers") }
-            let rec = RecordingObserver(SitePattern(layers.flatMap { VCMambaModel.traceSites($0) }.joined(separator: ",")))
-            _ = try gm.model.forward(x, observer: rec)
-            var grads: RecordingObserver? = nil
-            if method == "mamba-attr" {
-                let g = RecordingObserver(SitePattern(layers.flatMap { l in (1...4).map { "\(l).y.\($0)" } }.joined(separator: ",")))
-                _ = try gm.gradients.gradient(of: .logit(k), input: x, observer: g)
-                grads = g
-            }
-            var matrices: [[Double]] = []
-            var grid = (0, 0)
-            for l in layers {
-                let trace = try gm.model.trace(layer: l, tensors: rec.tensors)
-                grid = (trace.height, trace.width)
-                let g = try grads.map { r in try (1...4).map { d -> Tensor in
-                    guard let t = r["\(l).y.\(d)"] else { throw UserError("no gradient at \(l).y.\(d)") }
-                    return t
-                } }
-                matrices.append(HiddenAttentionRollout.layerMatrix(trace, gradients: g))
-            }
-            let rel = HiddenAttentionRollout.rollout(matrices, tokens: grid.0 * grid.1).map { Float($0) }
-            let formula = method == "rollout"
-                ? "mean_p R[p, q], R = prod_l (I/2 + rownorm(M_l)/2), M_l[p, q] = mean_e sum_k |alpha^k_{t,s,e}|"
-                : "mean_p R[p, q], R = prod_l (I/2 + rownorm(M_l)/2), M_l[p, q] = relu(mean_e sum_k alpha^k_{t,s,e} G^k[p,e] u[q,e]), G^k = d logit_\(k) / d y_k"
-            return (rel, grid.0, grid.1, formula, "network.6")        // the stage-4 grid of the Mamba layers
-        default:
-            let rec = RecordingObserver(SitePattern(site))
-            _ = try gm.gradients.gradient(of: .logit(k), input: x, observer: rec)
-            let act = RecordingObserver(SitePattern(site))
-            _ = try gm.model.forward(x, observer: act)
-            guard let g = rec[site], let a = act[site] else { throw UserError("no site named \(site) before the logits (docs/sites.md)") }
-            guard a.shape.count == 4 else { throw UserError("\(method) needs a (1, C, H, W) map site; \(site) has shape \(a.shape)") }
-            let c = a.shape[1], sh = a.shape[2], sw = a.shape[3], l = sh * sw
-            var m = [Float](repeating: 0, count: l)
-            if method == "gradcam" {
-                for ch in 0..<c {
-                    var alpha: Float = 0
-                    for p in 0..<l { alpha += g.data[ch * l + p] }
-                    alpha /= Float(l)
-                    for p in 0..<l { m[p] += alpha * a.data[ch * l + p] }
-                }
-                return (m.map { max($0, 0) }, sh, sw, "relu(sum_c mean_ij(G_c) A_c), G = d logit_\(k) / dA", site)
-            }
-            for ch in 0..<c { for p in 0..<l { m[p] += max(g.data[ch * l + p], 0) * a.data[ch * l + p] } }
-            return (m.map { max($0, 0) }, sh, sw, "relu(sum_c relu(G_c) * A_c), G = d logit_\(k) / dA", site)
         }
     }
 }

@@ -17,13 +17,8 @@ struct GradientModel {
             let g = try VCMambaGradients(parameters: SeededWeights.parameters(for: cfg, seed: 0))
             return GradientModel(gradients: g, name: "\(cfg.variantName) (seeded weights, seed 0)", labels: [])
         }
-        let loaded = try LoadedModel.load(weights: weights, ema: false)
-        let path = weights ?? Assets.demoModel
-        let ckpt: LoadedCheckpoint
-        do { ckpt = try CheckpointLoader.load(path: path) } catch let e as CheckpointError { throw UserError(e.description) }
-        let params: ParameterSet
-        do { params = try ParameterSet(ckpt.stateDict) } catch let e as CheckpointError { throw UserError(e.description) }
-        return GradientModel(gradients: try VCMambaGradients(model: loaded.model, parameters: params), name: loaded.summary, labels: loaded.labels)
+        let loaded = try LoadedModel.load(weights: weights, ema: false, keepParameters: true)
+        return GradientModel(gradients: try VCMambaGradients(model: loaded.model, parameters: loaded.parameters!), name: loaded.summary, labels: loaded.labels)
     }
 }
 
