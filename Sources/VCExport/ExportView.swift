@@ -26,6 +26,11 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
     case attention(layer: String, row: Int, col: Int, channel: Int? = nil)
     /// Class activation map of a class, and its overlay on the input picture.
     case cam(classIndex: Int)
+    /// A gradient map (VCEngine's `Attribution`: Grad-CAM, LayerCAM, saliency, Integrated
+    /// Gradients, rollout, Mamba-Attr, the one-image ERF) beside and over the input picture.
+    /// `site` is the map's site (`input` for saliency and IG, `network.6` for the rollouts);
+    /// `classIndex` is nil for the methods that explain no class (ERF, rollout).
+    case gradient(method: AttributionMethod, site: String, classIndex: Int?)
 
     public var description: String {
         switch self {
@@ -38,6 +43,7 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
         case .hidden(let l): return "hidden states of \(l)"
         case .attention(let l, let r, let c, let ch): return "attention of (\(r), \(c))\(ch.map { " channel \($0)" } ?? "") in \(l)"
         case .cam(let i): return "CAM of class \(i)"
+        case .gradient(let m, let s, let k): return "\(m.title)\(k.map { " of class \($0)" } ?? "") at \(s)"
         }
     }
 
@@ -48,6 +54,7 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
         case .scans, .scanFrames, .scanAnimation, .scanPaths: return "network.6"
         case .hidden(let l), .attention(let l, _, _, _): return l
         case .cam: return "head"
+        case .gradient(_, let s, _): return s
         }
     }
 }
@@ -68,12 +75,32 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
 ///     shares[:LAYER]   each direction's share of y (channel sheet of LAYER.dir_share)
 ///     attention[:R,C][:LAYER]  implicit attention of token (R, C) (default: the centre token)
 ///     cam[:I]          CAM of the top-k classes (--topk), or of class I
+///     erf[:SITE]                 one-image ERF of SITE's centre token (default network.6)
+///     gradcam[:SITE[:CLASS]]     Grad-CAM of CLASS (default: the top prediction) at SITE (default network.6)
+///     layercam[:SITE[:CLASS]]    LayerCAM, the same
+///     saliency[:CLASS]           max_c |d logit / dx|
+///     ig[:CLASS]                 Integrated Gradients (ExportOptions.igSteps steps)
+///     rollout                    hidden-attention rollout of the Mamba layers (gradient-free)
+///     mamba-attr[:CLASS]         the rollout weighted by d logit / d y_k
 ///
 /// LAYER is a Mamba layer, `network.6.K` or `network.6.K.mamba`. A list is comma-separated; the
-/// comma inside `attention:R,C` is understood.
+/// comma inside `attention:R,C` is understood. The gradient views need an `Exporter` made with
+/// the model's reverse pass (`Exporter(source:gradients:)`); `all` includes `gradcam` and `erf`
+/// at their defaults when it has one.
 public enum ViewSelector {
     public static let names = ["all", "stages", "blocks", "sites:GLOB", "channel:SITE:C", "scans", "scan-animation", "scan-paths", "scan-frames",
-                               "hidden[:LAYER]", "decay[:LAYER]", "shares[:LAYER]", "attention[:R,C][:LAYER]", "cam[:I]"]
+                               "hidden[:LAYER]", "decay[:LAYER]", "shares[:LAYER]", "attention[:R,C][:LAYER]", "cam[:I]",
+                               "erf[:SITE]", "gradcam[:SITE[:CLASS]]", "layercam[:SITE[:CLASS]]", "saliency[:CLASS]", "ig[:CLASS]",
+                               "rollout", "mamba-attr[:CLASS]"]
+
+    /// Whether a `--views` list names a gradient view (or `all`, which includes two), so that the
+    /// caller builds the model's reverse pass only when it is needed.
+    public static func needsGradients(_ selectors: [String]) -> Bool {
+        selectors.flatMap(split).contains { sel in
+            let name = String(sel.prefix { $0 != ":" })
+            return name == "all" || AttributionMethod(rawValue: name) != nil
+        }
+    }
 
     /// Splits a `--views` list at commas, keeping `attention:R,C` together.
     public static func split(_ list: String) -> [String] {
@@ -115,7 +142,9 @@ extension Exporter {
         switch name {
         case "all":
             try noArg()
-            return ["stages", "blocks", "scans", "scan-animation", "scan-paths", "hidden", "decay", "shares", "attention", "cam"]
+            // The gradient views only with a reverse pass (the explorer's `E` exports without one).
+            return (["stages", "blocks", "scans", "scan-animation", "scan-paths", "hidden", "decay", "shares", "attention", "cam"]
+                    + (gradients == nil ? [] : ["gradcam", "erf"]))
                 .flatMap { (try? views(selector: $0, topK: topK)) ?? [] }
         case "stages":
             try noArg()
@@ -184,8 +213,50 @@ extension Exporter {
             }
             return topClasses(max(1, topK)).map { .cam(classIndex: $0) }
         default:
+            if let method = AttributionMethod(rawValue: name) { return [try gradientView(method, arg, sel)] }
             throw ExportError("--views: unknown view \(sel); one of \(ViewSelector.names.joined(separator: ", "))")
         }
+    }
+
+    /// `erf[:SITE]`, `gradcam[:SITE[:CLASS]]`, `layercam[:SITE[:CLASS]]`, `saliency[:CLASS]`,
+    /// `ig[:CLASS]`, `rollout`, `mamba-attr[:CLASS]`: the site and class checked here, so a bad
+    /// spec is one line before anything is computed. An empty SITE (`gradcam::3`) is the default.
+    private func gradientView(_ method: AttributionMethod, _ arg: String?, _ sel: String) throws -> ExportView {
+        guard gradients != nil else { throw ExportError("--views: \(sel) needs the model's reverse pass (gradients), which this export has not loaded") }
+        let takesSite = method == .erf || method == .gradcam || method == .layercam
+        var siteArg: String? = nil, classArg: String? = nil
+        if let a = arg {
+            if takesSite {
+                let bits = a.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                siteArg = bits[0].isEmpty ? nil : bits[0]
+                classArg = bits.count > 1 ? bits[1] : nil
+                if method == .erf && classArg != nil { throw ExportError("--views: erf takes a SITE only, no class (in \(sel))") }
+            } else if method.needsClass {
+                classArg = a
+            } else {
+                throw ExportError("--views: \(method.rawValue) takes no argument (in \(sel))")
+            }
+        }
+        var site = method.onSiteGrid || method == .erf ? Attribution.defaultSite : "input"
+        if let s = siteArg {
+            guard let t = source.tensors[s] else { throw ExportError("--views: \(method.rawValue): no recorded site \(s) (see docs/sites.md)") }
+            guard t.shape.count == 4 else {
+                throw ExportError("--views: \(method.rawValue) needs a (1, C, H, W) map site; \(s) has shape (\(t.shape.map(String.init).joined(separator: ", ")))")
+            }
+            if method == .erf && s == "input" { throw ExportError("--views: erf needs a site after the input (its objective is a token of SITE)") }
+            site = s
+        }
+        if method == .rollout || method == .mambaAttr { try requireMamba(sel) }
+        guard method.needsClass else { return .gradient(method: method, site: site, classIndex: nil) }
+        let n = source.model.config.numClasses
+        guard n > 0 else { throw ExportError("--views: \(sel) needs a class, and this model has none") }
+        var k = topClasses(1).first ?? 0
+        if let c = classArg {
+            guard let i = Int(c) else { throw ExportError("--views: \(method.rawValue): CLASS must be a class index 0…\(n - 1), got \(c) (in \(sel))") }
+            guard i >= 0, i < n else { throw ExportError("--views: \(method.rawValue) class \(c) is out of range: the model has classes 0…\(n - 1) (in \(sel))") }
+            k = i
+        }
+        return .gradient(method: method, site: site, classIndex: k)
     }
 
     private func requireMamba(_ sel: String) throws {

@@ -28,12 +28,14 @@ public struct ExportOptions: Sendable, Equatable {
     public var clip: Clip
     /// Whether the attention range includes the query's own weight (the TUI's `x` key).
     public var attentionSelf: AttentionSelf
+    /// Integrated Gradients: steps of the Riemann sum (`--steps`).
+    public var igSteps: Int
 
     public init(colormap: Colormap? = nil, scope: ScaleScope = .block, sort: SortKey = .index, upscale: Int? = nil,
                 raw: Bool = false, sidecars: Bool = true, compressionLevel: Int = 1, clip: Clip = .auto,
-                attentionSelf: AttentionSelf = .excluded) {
+                attentionSelf: AttentionSelf = .excluded, igSteps: Int = 32) {
         self.colormap = colormap; self.scope = scope; self.sort = sort; self.upscale = upscale
-        self.clip = clip; self.attentionSelf = attentionSelf
+        self.clip = clip; self.attentionSelf = attentionSelf; self.igSteps = igSteps
         self.raw = raw; self.sidecars = sidecars; self.compressionLevel = compressionLevel
     }
 }
@@ -58,10 +60,13 @@ public struct ExportProgress: Sendable {
 /// between threads; `export(views:)` draws and encodes several views at once. Each file depends only on its view, so the output is the same whatever the order.
 public final class Exporter: @unchecked Sendable {
     public let source: ExportSource
+    /// The model's reverse pass, for the gradient views (nil: they are refused, and `all` leaves
+    /// them out). It must be built from the same weights as `source.model`.
+    public let gradients: VCMambaGradients?
     private let lock = NSLock()
     private var missing: Set<Character> = []
 
-    public init(source: ExportSource) { self.source = source }
+    public init(source: ExportSource, gradients: VCMambaGradients? = nil) { self.source = source; self.gradients = gradients }
 
     /// Characters drawn without a glyph so far (shown as boxes); tests keep this empty.
     var missingGlyphs: Set<Character> { locked { missing } }
@@ -184,6 +189,7 @@ public final class Exporter: @unchecked Sendable {
         case .hidden: return "hidden"
         case .attention(_, let r, let c, let ch): return "attention-r\(r)-c\(c)" + (ch.map { "-ch\($0)" } ?? "")
         case .cam(let i): return "cam-class-\(i)"
+        case .gradient(let m, _, let k): return m.rawValue + (k.map { "-class-\($0)" } ?? "")
         }
     }
 
@@ -213,7 +219,7 @@ public final class Exporter: @unchecked Sendable {
         catch let e as ImageError { throw ExportError(e.description) }
         var paths = [png]
         var rawName: String? = nil
-        if options.raw, let raw = r.raw {
+        if options.raw || r.alwaysRaw, let raw = r.raw {
             rawName = stem + ".npy"
             let npy = (directory as NSString).appendingPathComponent(rawName!)
             do { try Npy.write(path: npy, shape: raw.shape, values: raw.values) }
@@ -295,4 +301,7 @@ struct Rendered {
     var fields: [(String, JSONValue)]
     var layout: [(String, JSONValue)]
     var raw: (shape: [Int], values: [Float])?
+    /// Write `raw` even without `--raw` (the gradient maps: costly to compute, and the PNG shows
+    /// a colour-scaled or display-transformed copy).
+    var alwaysRaw = false
 }

@@ -54,6 +54,7 @@ extension Exporter {
             return [try renderHiddenMaps(layer, o), try renderHiddenCurves(layer, o), try renderHiddenStates(layer, o)]
         case .attention(let layer, let r, let c, let ch): return [try renderAttention(layer, row: r, col: c, channel: ch, o)]
         case .cam(let i): return [try renderCAM(i, o)]
+        case .gradient(let m, let site, let k): return [try renderGradient(m, site: site, classIndex: k, o)]
         }
     }
 
@@ -89,13 +90,19 @@ extension Exporter {
     }
 
     func bar(_ cmap: Colormap, _ quantity: Quantity, _ o: ExportOptions, _ choice: ScaleChoice) -> ColorBarSpec {
-        let name = cmap.rawValue + (o.colormap == nil ? " " + quantity.autoNote(cmap) : "")
+        bar(cmap, autoNote: quantity.autoNote(cmap), legendNote: quantity.legendNote, o, choice)
+    }
+
+    /// The same for values that are no VCStyle `Quantity` (the gradient maps): the words after an
+    /// automatic colormap's name and the legend's note about the units given directly.
+    func bar(_ cmap: Colormap, autoNote: String, legendNote: String?, _ o: ExportOptions, _ choice: ScaleChoice) -> ColorBarSpec {
+        let name = cmap.rawValue + (o.colormap == nil ? " " + autoNote : "")
         let range = choice.symmetric ? "±max|v|" : "min…max"
         if let s = choice.scale {
             var caption = "\(name) · scale: \(choice.scope.rawValue), \(range) of \(choice.from)"
             if choice.note != nil { caption += " (global n/a)" }
             var spec = ColorBarSpec(colormap: cmap, lo: s.lo, hi: s.hi, caption: caption)
-            spec.notes = (quantity.legendNote.map { [$0] } ?? []) + choice.notes
+            spec.notes = (legendNote.map { [$0] } ?? []) + choice.notes
             spec.clippedEnds = (choice.clip?.lo != nil, choice.clip?.hi != nil)
             return spec
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Gradient attributions of one class for one input, as maps over the input or a site's grid: the
 /// methods of `vcview attribute`, the `gradcam`/`erf` views of `vcview export` and the explorer's
 /// gradient view all come from here, so a map reads the same wherever it is shown.
@@ -19,6 +21,19 @@ public enum AttributionMethod: String, CaseIterable, Sendable {
     public var needsClass: Bool { self != .erf && self != .rollout }
     /// Whether signs matter (IG's map is signed; the others are ≥ 0).
     public var signed: Bool { self == .ig }
+
+    /// The method's name in titles ("Grad-CAM", "Integrated Gradients").
+    public var title: String {
+        switch self {
+        case .gradcam: return "Grad-CAM"
+        case .layercam: return "LayerCAM"
+        case .saliency: return "saliency"
+        case .ig: return "Integrated Gradients"
+        case .rollout: return "hidden-attention rollout"
+        case .mambaAttr: return "Mamba-Attr"
+        case .erf: return "ERF"
+        }
+    }
 }
 
 /// One attribution map (h, w), row-major, with what it is in words.
@@ -37,6 +52,15 @@ public struct AttributionMap: Sendable {
 public enum Attribution {
     /// The default site of Grad-CAM / LayerCAM and of ERF: the last stage's output.
     public static let defaultSite = "network.6"
+
+    /// How an ERF map is shown (VMamba's figures): (m / max m)^0.2, max over the finite values,
+    /// so the faint tail of the field is visible; NaN and ±inf stay as they are (marked when drawn).
+    public static func erfPowerDisplay(_ m: [Float]) -> [Float] {
+        let top = Swift.max(m.lazy.filter { $0.isFinite }.max() ?? 0, .leastNonzeroMagnitude)
+        return m.map { $0.isFinite ? powf(Swift.max($0, 0) / top, 0.2) : $0 }
+    }
+    /// The formula of `erfPowerDisplay`, for sidecars and captions.
+    public static let erfPowerFormula = "(m / max m)^0.2"
 
     /// `method` of class `k` for `input` (1, 3, H, W). `site` is used by gradcam, layercam and erf;
     /// `steps` by ig; `ablation` by erf.

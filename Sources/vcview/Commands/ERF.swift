@@ -81,10 +81,10 @@ struct ERF: ParsableCommand {
 
     func write(_ mean: [Float], site: String, ablation: String, model: GradientModel, images: [String], seconds: Double) throws {
         let top = max(mean.max() ?? 0, .leastNonzeroMagnitude)
-        let shown: [Float] = display == "power" ? mean.map { powf($0 / top, 0.2) } : mean.map { log10f(1 + $0 / top * 1000) / 3 }
+        let shown: [Float] = display == "power" ? Attribution.erfPowerDisplay(mean) : mean.map { log10f(1 + $0 / top * 1000) / 3 }
         let st = stem(site, ablation)
         try writeNpy((out as NSString).appendingPathComponent(st + ".npy"), shape: [size, size], values: mean)
-        let formula = display == "power" ? "(m / max m)^0.2" : "log10(1 + 1000 m / max m) / 3"
+        let formula = display == "power" ? Attribution.erfPowerFormula : "log10(1 + 1000 m / max m) / 3"
         let fig = MapFigure(title: "ERF of \(site)" + (ablation == "official" ? "" : " (\(ablation))"),
                             subtitle: [model.name, "m = mean over \(images.count) images of sum_c |dL/dx|, L = sum_c relu(\(site)[c, h/2, w/2])"],
                             values: shown, height: size, width: size, colormap: .viridis, caption: "shown: \(formula)")

@@ -12,7 +12,7 @@ struct Export: ParsableCommand {
         abstract: "Write views as PNG files (title, colour bar, JSON sidecar), without a terminal.",
         discussion: """
         Views (--views, comma-separated or repeated; default all):
-          all                      stages, blocks, scans, scan-animation, scan-paths, hidden, decay, shares, attention, cam
+          all                      stages, blocks, scans, scan-animation, scan-paths, hidden, decay, shares, attention, cam, gradcam, erf
           stages                   channel sheets of the stem and the four stage outputs
           blocks                   channel sheets of every block output (stem, downsamples, blocks, Mamba layers, head norm)
           sites:GLOB               channel sheets of every site matching GLOB (docs/sites.md), e.g. sites:network.6.*.mamba.y.*
@@ -26,6 +26,15 @@ struct Export: ParsableCommand {
           shares[:LAYER]           each direction's share of the output per token
           attention[:R,C][:LAYER]  implicit attention of token (R, C) (default: the centre token)
           cam[:I]                  class activation map and overlay of the top-k classes (--topk), or of class I
+        Gradient maps (input, map, overlay; the map also as .npy; docs/gradients.md):
+          erf[:SITE]               one-image ERF: Σ_c |dL/dx|, L = Σ_c relu(SITE[c, h/2, w/2]), shown as (m/max)^0.2
+          gradcam[:SITE[:CLASS]]   Grad-CAM of CLASS at SITE
+          layercam[:SITE[:CLASS]]  LayerCAM of CLASS at SITE
+          saliency[:CLASS]         max_c |d logit / dx|
+          ig[:CLASS]               Integrated Gradients (--steps, baseline 0)
+          rollout                  hidden-attention rollout of the Mamba layers (gradient-free)
+          mamba-attr[:CLASS]       the rollout weighted by d logit / d y_k
+        SITE: a (1, C, H, W) site, default network.6; CLASS: default the top prediction.
         LAYER is a Mamba layer, network.6.K. Files: DIR/<image>__<site>__<view>.png and .json (and .npy with --raw).
         The same inputs give byte-identical files. See docs/export.md.
         """)
@@ -43,6 +52,7 @@ struct Export: ParsableCommand {
     @Option(help: "Attention range: without each token's own weight (excluded) or with it (included).") var attentionSelf = "excluded"
     @Option(help: "Nearest-neighbour factor for map pixels (default: about 112 px per sheet tile, 224 px per single map).") var upscale: Int?
     @Option(help: "Classes for the cam view.") var topk = 3
+    @Option(help: "Integrated Gradients (ig view): steps of the Riemann sum (1…1024).") var steps = 32
     @Option(help: "Channel order of sheets: index, mean, max or variance.") var sort = "index"
     @Option(name: .customLong("text-size"), help: "Pixel size of the figures' body text (titles 1.6×); DejaVu Sans through FreeType, the 5×7 bitmap font when no font is found (default 14).") var textSize: Int?
     @Flag(help: "Also write each view's tensor as float32 .npy.") var raw = false
@@ -56,7 +66,11 @@ struct Export: ParsableCommand {
             let progress = ProgressLine(enabled: !quiet)
             progress.status(try configureFigureText(textSize))
             progress.status("loading model")
-            let loaded = try LoadedModel.load(weights: weights, ema: ema)
+            // The reverse pass keeps a plain copy of the weights: only built when a gradient view
+            // (or `all`, which has two) is asked for.
+            let selectors = views.isEmpty ? ["all"] : views
+            let wantGradients = ViewSelector.needsGradients(selectors)
+            let loaded = try LoadedModel.load(weights: weights, ema: ema, keepParameters: wantGradients)
             let input = try PreparedInput.make(image: image, inputTensor: inputTensor, size: size)
             let inputFile = inputTensor ?? image!
             progress.status("hashing files")
@@ -68,9 +82,10 @@ struct Export: ParsableCommand {
             progress.status("forward pass")
             let source = try ExportSource.run(model: loaded.model, input: input.tensor, picture: input.cropped.map(Picture.init),
                                               labels: loaded.labels, provenance: provenance)
-            let exporter = Exporter(source: source)
+            let gradients = try loaded.parameters.map { try VCMambaGradients(model: loaded.model, parameters: $0) }
+            let exporter = Exporter(source: source, gradients: gradients)
             let selected: [ExportView]
-            do { selected = try exporter.views(views.isEmpty ? ["all"] : views, topK: topk) }
+            do { selected = try exporter.views(selectors, topK: topk) }
             catch let e as ExportError { throw UserError(e.description) }
             var written: [String] = []
             do {
@@ -109,6 +124,8 @@ struct Export: ParsableCommand {
             o.upscale = u
         }
         guard topk >= 1 else { throw UserError("--topk must be at least 1") }
+        guard (1...1024).contains(steps) else { throw UserError("--steps must be between 1 and 1024, got \(steps)") }
+        o.igSteps = steps
         if let t = threads, t < 1 { throw UserError("--threads must be at least 1, got \(t)") }
         o.raw = raw
         return o
