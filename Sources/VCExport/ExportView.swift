@@ -61,7 +61,8 @@ public enum ExportView: Hashable, Sendable, CustomStringConvertible {
 
 /// The `--views` vocabulary of `vcview export` (docs/export.md):
 ///
-///     all              stages, blocks, scans, scan-animation, hidden, decay, shares, attention, cam
+///     all              stages, blocks, scans, scan-animation, scan-paths, hidden, decay, shares, attention, cam
+///                      (and gradcam, erf with a reverse pass)
 ///     stages           channel sheets of the stem and the four stage outputs
 ///     blocks           channel sheets of every block output (stem, downsamples, blocks, Mamba layers, head norm)
 ///     sites:GLOB       channel sheets of every recorded site matching GLOB (docs/sites.md patterns)
@@ -93,12 +94,12 @@ public enum ViewSelector {
                                "erf[:SITE]", "gradcam[:SITE[:CLASS]]", "layercam[:SITE[:CLASS]]", "saliency[:CLASS]", "ig[:CLASS]",
                                "rollout", "mamba-attr[:CLASS]"]
 
-    /// Whether a `--views` list names a gradient view (or `all`, which includes two), so that the
-    /// caller builds the model's reverse pass only when it is needed.
-    public static func needsGradients(_ selectors: [String]) -> Bool {
+    /// Whether a `--views` list names a gradient view (or `all`, which includes two, unless
+    /// `countingAll` is false), so that the caller builds the model's reverse pass only when it is needed.
+    public static func needsGradients(_ selectors: [String], countingAll: Bool = true) -> Bool {
         selectors.flatMap(split).contains { sel in
             let name = String(sel.prefix { $0 != ":" })
-            return name == "all" || AttributionMethod(rawValue: name) != nil
+            return (countingAll && name == "all") || AttributionMethod(rawValue: name) != nil
         }
     }
 

@@ -52,7 +52,8 @@ extension Exporter {
         if let c = map.classIndex {
             let prob = c < probs.count ? probs[c] : .nan
             let rank = topClasses(logits.count).firstIndex(of: c).map { $0 + 1 }
-            what = " of \(source.label(c)) (\(String(format: "%.1f", Double(prob) * 100))%)"
+            // A diverged model's probabilities are NaN: no "nan%" in the title.
+            what = " of \(source.label(c))" + (prob.isFinite ? " (\(String(format: "%.1f", Double(prob) * 100))%)" : "")
             classLine = "class \(c)\(rank.map { ", rank \($0)" } ?? "") · logit \(formatValue(c < logits.count ? logits[c] : .nan)) · "
         }
         let objective = method == .erf ? "objective: the centre token (h/2, w/2) of \(site) · " : method == .rollout ? "no class (gradient-free) · " : ""
@@ -61,7 +62,7 @@ extension Exporter {
         let steps = method == .ig ? " · \(o.igSteps) steps" : ""
         let lines = [shownLine,
                      classLine + objective + grid + ", drawn at \(pw)×\(ph)" + steps,
-                     "values: min \(formatValue(st.min)) · max \(formatValue(st.max)) · \(modelLine())"]
+                     (st.count > 0 ? "values: min \(formatValue(st.min)) · max \(formatValue(st.max))" : "values: none finite") + " · \(modelLine())"]
         let fig = Figure(
             title: "\(imageName) · \(method.title)\(what) at \(map.site)",
             subtitle: lines.flatMap { MapFigure.wrap($0, width: max(body.width, 560)) },

@@ -96,4 +96,50 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(name), name)
         }
     }
+
+    /// The gradient views through the binary: files and sidecars, `all` with gradcam and erf,
+    /// repeat runs identical, bad specs in one line with exit status 1.
+    func testGradientViews() throws {
+        var listings: [[String: Data]] = []
+        for i in 0..<2 {
+            let dir = try Paths.scratch("cli-gradient\(i)")
+            let r = try run(tiny(dir, ["--views", "gradcam:network.4:3,erf,ig:3", "--steps", "2", "--quiet"]))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("wrote 3 PNG files (9 files in all) for 3 views"), r.stdout)
+            var files: [String: Data] = [:]
+            for n in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                files[n] = try Data(contentsOf: URL(fileURLWithPath: (dir as NSString).appendingPathComponent(n)))
+            }
+            for stem in ["chelsea__network.4__gradcam-class-3", "chelsea__network.6__erf", "chelsea__input__ig-class-3"] {
+                for ext in ["png", "json", "npy"] { XCTAssertNotNil(files["\(stem).\(ext)"], "\(stem).\(ext)") }
+            }
+            let ig = try Written((dir as NSString).appendingPathComponent("chelsea__input__ig-class-3.png"))
+            XCTAssertEqual(ig.sidecar["steps"] as? Int, 2)
+            listings.append(files)
+        }
+        XCTAssertEqual(listings[0], listings[1])
+
+        let all = try Paths.scratch("cli-gradient-all")
+        let r = try run(tiny(all, ["--quiet"]))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: all)
+        XCTAssertTrue(names.contains("chelsea__network.6__erf.png"), "all has erf")
+        XCTAssertEqual(names.filter { $0.hasPrefix("chelsea__network.6__gradcam-class-") && $0.hasSuffix(".png") }.count, 1, "all has gradcam")
+
+        for (args, message) in [(["--views", "gradcam:nowhere"], "--views: gradcam: no recorded site nowhere"),
+                                (["--views", "gradcam:network.6:10"], "--views: gradcam class 10 is out of range: the model has classes 0…9"),
+                                (["--views", "layercam:norm"], "--views: layercam needs a (1, C, H, W) map site; norm has shape (1, 25, 32)"),
+                                (["--views", "rollout:1"], "--views: rollout takes no argument"),
+                                (["--views", "ig", "--steps", "0"], "--steps must be between 1 and 1024, got 0")] {
+            let e = try run(tiny(all, args + ["--quiet"]))
+            XCTAssertEqual(e.status, 1, "\(args)")
+            XCTAssertTrue(e.stderr.hasPrefix("vcview: error: ") && e.stderr.contains(message), "\(args): \(e.stderr)")
+            XCTAssertEqual(e.stderr.split(separator: "\n").count, 1, e.stderr)
+        }
+        let help = try run(["export", "--help"])
+        for name in ["erf[:SITE]", "gradcam[:SITE[:CLASS]]", "layercam[:SITE[:CLASS]]", "saliency[:CLASS]", "ig[:CLASS]", "rollout",
+                     "mamba-attr[:CLASS]", "--steps", "cam, gradcam, erf"] {
+            XCTAssertTrue(help.stdout.contains(name), name)
+        }
+    }
 }

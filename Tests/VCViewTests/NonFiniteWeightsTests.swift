@@ -34,6 +34,23 @@ final class NonFiniteWeightsTests: XCTestCase {
         XCTAssertTrue(logits.allSatisfy { $0 is NSNull }, "non-finite logits are null in JSON: \(logits)")
     }
 
+    /// `vcview export` of the gradient views (and `all`, which has gradcam and erf) from the NaN
+    /// checkpoint: written, not crashed on; the NaN map counted in the sidecar.
+    func testNaNWeightsExportGradientViews() throws {
+        let path = try DemoVariants.write("nan", DemoVariants.fill("network.4.1.mlp.fc1.weight", .nan))
+        let dir = DemoVariants.directory + "/gradient-out"
+        let r = try MeasuredRun.run(["export", image, "--weights", path, "--out", dir, "--quiet",
+                                     "--views", "all,layercam,saliency,ig,rollout,mamba-attr", "--steps", "2"])
+        XCTAssertNil(r.signal); XCTAssertEqual(r.status, 0, r.stderr)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+        for part in ["__gradcam-class-", "__erf.png", "__layercam-class-", "__saliency-class-", "__ig-class-", "__rollout.png", "__mamba-attr-class-"] {
+            XCTAssertTrue(names.contains { $0.contains(part) && $0.hasSuffix(".png") }, part)
+        }
+        let side = try XCTUnwrap(names.first { $0.contains("__gradcam-class-") && $0.hasSuffix(".json") })
+        let obj = try CLI.json(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/" + side)), as: UTF8.self))
+        XCTAssertEqual((obj["non_finite"] as? [String: Any])?["nan"] as? Int, 49)
+    }
+
     func testInfiniteHeadAndHugeValuesAreReported() throws {
         let inf = try predict(try DemoVariants.write("inf_head", DemoVariants.fill("head.weight", .infinity)))
         XCTAssertEqual(inf.status, 0, inf.stderr)

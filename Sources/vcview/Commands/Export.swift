@@ -82,7 +82,15 @@ struct Export: ParsableCommand {
             progress.status("forward pass")
             let source = try ExportSource.run(model: loaded.model, input: input.tensor, picture: input.cropped.map(Picture.init),
                                               labels: loaded.labels, provenance: provenance)
-            let gradients = try loaded.parameters.map { try VCMambaGradients(model: loaded.model, parameters: $0) }
+            var gradients: VCMambaGradients? = nil
+            if let p = loaded.parameters {
+                progress.status("gradient model")
+                do { gradients = try VCMambaGradients(model: loaded.model, parameters: p) }
+                catch where !ViewSelector.needsGradients(selectors, countingAll: false) {
+                    // Only `all` asked for them: the other views are still worth writing.
+                    progress.status("no gradient views: \(error)")
+                }
+            }
             let exporter = Exporter(source: source, gradients: gradients)
             let selected: [ExportView]
             do { selected = try exporter.views(selectors, topK: topk) }
