@@ -91,7 +91,7 @@ public enum Attribution {
             var m = [Float](repeating: 0, count: h * w)
             for c in 0..<3 { for p in 0..<(h * w) { let i = c * h * w + p; m[p] += x.data[i] * total[i] / Float(steps) } }
             return AttributionMap(method: method, values: m, height: h, width: w, site: "input", classIndex: k,
-                                  formula: "sum_c (x - 0) * mean_{k=1..\(steps)} d logit_\(k) / dx at (k/\(steps)) x")
+                                  formula: "sum_c (x - 0) * mean_{s=1..\(steps)} d logit_\(k) / dx at (s/\(steps)) x")
         case .rollout, .mambaAttr:
             let layers = gm.model.mambaLayers
             guard !layers.isEmpty else { throw ModelError("this model has no Mamba layers: \(method.rawValue) needs them") }

@@ -11,7 +11,7 @@ struct Attribute: ParsableCommand {
         discussion: """
         With A = SITE's activation (C, h, w) and G = d logit_K / dA: gradcam = relu(Σ_c mean_ij(G_c) A_c); \
         layercam = relu(Σ_c relu(G_c) ⊙ A_c); saliency = max_c |d logit_K / dx|; ig = Σ_c (x − x₀) ⊙ \
-        mean_{k=1..steps} d logit_K / dx at x₀ + (k/steps)(x − x₀), x₀ = 0 (the mean colour after normalisation); \
+        mean_{s=1..steps} d logit_K / dx at x₀ + (s/steps)(x − x₀), x₀ = 0 (the mean colour after normalisation); \
         rollout and mamba-attr: the hidden attention of the Mamba layers rolled out over layers and \
         directions, gradient-free or weighted by d logit_K / d y_k (formulas in docs/gradients.md). \
         Writes METHOD_SITE_classK.png, .npy and .json.
