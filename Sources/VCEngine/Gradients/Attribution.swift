@@ -1,3 +1,5 @@
+import Glibc
+
 /// Gradient attributions of one class for one input, as maps over the input or a site's grid: the
 /// methods of `vcview attribute`, the `gradcam`/`erf` views of `vcview export` and the explorer's
 /// gradient view all come from here, so a map reads the same wherever it is shown.
@@ -121,4 +123,18 @@ public enum Attribution {
                                   formula: "relu(sum_c relu(G_c) * A_c), G = d logit_\(k) / dA")
         }
     }
+}
+
+extension AttributionMap {
+    /// The map as a screen shows it: an ERF as (m / max m)^0.2 (VMamba's display, as `vcview erf`
+    /// draws it: the faint tails stay visible), every other method as it is.
+    public var displayed: [Float] {
+        guard method == .erf else { return values }
+        let top = values.filter { $0.isFinite }.max() ?? 0
+        guard top > 0 else { return values }
+        return values.map { $0.isFinite ? powf(max($0, 0) / top, 0.2) : $0 }
+    }
+
+    /// How `displayed` comes from the map, when it differs from it.
+    public var displayFormula: String? { method == .erf ? "(m / max m)^0.2" : nil }
 }
