@@ -25,6 +25,7 @@ extension ExplorerState {
         var notes: [String] = []
         if let d = map.displayFormula { notes.append("shown as \(d)") }
         let bad = map.values.filter { !$0.isFinite }.count
+        if bad == map.values.count { return PanelStyle(colormap: cmap, scale: HeatmapScale(lo: 0, hi: 1), notes: ["all \(bad) values non-finite"]) }
         if bad > 0 { notes.append("\(bad) non-finite") }
         return PanelStyle(colormap: cmap, scale: ScaleRule.range(of: map.displayed, colormap: cmap), notes: notes)
     }

@@ -72,6 +72,25 @@ final class GradientScreenTests: TmuxTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(t0), 3, "q answered at once")
     }
 
+    /// A diverged checkpoint (NaN weights in network.4.1): no class to explain, said in the view;
+    /// an ERF past the NaN is all NaN marks, counted in the legend; nothing crashes.
+    func testDivergedCheckpointGivesMessages() throws {
+        guard TmuxPane.builtBinary() != nil, ProcessInfo.processInfo.environment["VCVIEW_EXPLORER_CMD"] == nil else {
+            throw XCTSkip("needs the vcview binary (it takes --weights)")
+        }
+        let weights = try NonFiniteScreenTests.patchedDemo("network.4.1.mlp.fc1.weight", bits: Float.nan.bitPattern)
+        defer { try? FileManager.default.removeItem(atPath: weights) }
+        pane = try TmuxPane.launch(extraEnv: [:], width: 120, height: 40, timings: nil, arguments: ["--weights", weights])
+        _ = try pane.waitFor("first screen") { $0.contains("┌ch 0") && $0.contains("logits: 10 NaN") }
+        pane.send("a")
+        _ = try pane.waitFor("no class") { $0.contains("no class to explain: logits: 10 NaN") }
+        pane.send("a", "a", "]")
+        let text = try pane.waitFor("an ERF of NaN") { $0.contains("ERF at network.6.0") && $0.contains("non-finite") }
+        XCTAssertGreaterThan(text.filter { $0 == "×" }.count, 100, "NaN cells carry the × glyph")
+        pane.send("q")
+        XCTAssertTrue(try pane.waitFor("exit") { $0.contains("EXIT=") }.contains("EXIT=0"))
+    }
+
     func testSmallAndMonochromeWindows() throws {
         for (w, h, env) in [(60, 20, [String: String]()), (80, 24, ["NO_COLOR": "1"])] {
             pane = try TmuxPane.launch(extraEnv: env, width: w, height: h, timings: nil)
