@@ -317,7 +317,7 @@ public let helpLines: [(String, String)] = [
     ("  x", "  attention: own weight in / out of the range"),
     ("  1 2 3 4", "  ablation: switch scan k off / on"),
     ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
-    ("a  A", "gradient view of this site: Grad-CAM, LayerCAM, ERF, saliency, Mamba-Attr, rollout, off"),
+    ("a  A", "gradient view of this site; again: next / previous method"),
     ("  n N  1-5  Esc", "  gradient view: class of the top-5 · close"),
     ("p", "presenter layout: one big panel, large title (p again: back)"),
     ("e", "export this view as PNG + JSON (asks for the folder)"),
