@@ -73,8 +73,11 @@ func drawGradient(_ f: inout Frame, _ s: ExplorerState) {
 
     let (pw, ph) = screen.pictureSize
     f.box(screen.overlay, title: " over the input ".clipped(screen.overlay.w - 2), fg: Theme.accent, titleStyle: .bold)
+    let cells = Rect(x: screen.overlay.x + 1, y: screen.overlay.y + 1, w: pw, h: min(screen.overlay.h - 2, (ph + 1) / 2))
     if let pic = s.gradientOverlay {
         drawHalfBlocks(&f, pic.resampled(width: pw, height: ph), width: pw, height: ph, in: screen.overlay.inset(1))
+        // Pixel terminals draw both panels at the picture's resolution over the same cells.
+        f.images.append(FrameImage(slot: .gradientOverlay, rect: cells, width: pic.width, height: pic.height, rgb: pic.rgb))
     } else {
         f.text("(no picture)", x: screen.overlay.x + 1, y: screen.overlay.y + 1, maxWidth: screen.overlay.w - 2, fg: Theme.dim)
     }
@@ -84,6 +87,13 @@ func drawGradient(_ f: inout Frame, _ s: ExplorerState) {
         if let map {
             let hm = Heatmap(width: map.width, height: map.height, values: map.displayed).resampled(width: pw, height: ph)
             drawHeatmap(&f, hm, x0: r.x + 1, y0: r.y + 1, scale: style.scale, colormap: style.colormap)
+            if let pic = s.info.picture {
+                var c = Canvas(width: pic.width, height: pic.height, background: .black)
+                c.drawHeatmap(Heatmap(width: map.width, height: map.height, values: map.displayed), x: 0, y: 0, width: pic.width, height: pic.height,
+                              scale: style.scale, colormap: style.colormap, nanColor: .black)
+                f.images.append(FrameImage(slot: .gradientMap, rect: Rect(x: r.x + 1, y: cells.y, w: pw, h: cells.h),
+                                           width: pic.width, height: pic.height, rgb: c.pixels))
+            }
         }
     }
     let status = screen.plain ?? screen.overlay

@@ -131,6 +131,12 @@ final class GradientViewTests: XCTestCase {
             // The overlay differs from the plain picture (the map is over it), the map panel is drawn.
             let overlay = try XCTUnwrap(s.gradientOverlay)
             XCTAssertNotEqual(overlay.rgb, Fixtures.picture.rgb, "\(method)")
+            // Pixel terminals get both panels at the picture's resolution, over their half blocks.
+            let images = view(s).images
+            XCTAssertEqual(images.map(\.slot), [.input, .gradientOverlay, .gradientMap], "\(method)")
+            XCTAssertEqual(images[1].rgb, overlay.rgb)
+            XCTAssertEqual(images[1].rect.h, images[2].rect.h)
+            XCTAssertNotEqual(images[2].rgb, overlay.rgb, "the map alone")
             s = computed(s.pressing(.char("a")))
         }
         XCTAssertNil(s.gradient)
