@@ -33,6 +33,12 @@ public enum Event: Sendable {
     case jobsStarted([MambaJob])
     /// A derived computation finished.
     case computed(MambaResult)
+    /// Gradient maps were handed to the background queue (see `attributionJobsToStart`).
+    case attributionsStarted([AttributionJob])
+    /// A gradient map finished (or failed).
+    case attributed(AttributionResult)
+    /// A gradient map was no longer on screen when its turn came, and was skipped.
+    case attributionDropped(AttributionJob)
     /// The run loop handed the pending export to the background.
     case exportStarted
     /// An export finished: its one-line report.

@@ -40,6 +40,11 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
     let computeQueue = DispatchQueue(label: "vcview.mamba", qos: .userInitiated)
     let exportQueue = DispatchQueue(label: "vcview.export", qos: .utility)
     let exports = ExportRunner(session: session)
+    // Gradient maps: their own queue (a gradient pass costs a few forwards, the Mamba jobs must not
+    // wait behind it); the gradient model is built by the first job, not before.
+    let gradientQueue = DispatchQueue(label: "vcview.gradients", qos: .userInitiated)
+    let attribution = session.gradients.flatMap { make in session.input.map { AttributionAnalysis(input: $0, gradients: make) } }
+    let onScreen = WantedJobs()
     var lastFrame = DispatchTime.now().uptimeNanoseconds
     timings.log("terminal \(screen.termName) depth \(screen.depth.rawValue) size \(state.size.width)x\(state.size.height)")
     timings.log(String(format: "graphics %@ (%@) cell %dx%d probe_ms %.1f", graphics.mode.rawValue, graphics.reason, graphics.cell.width, graphics.cell.height, graphics.probeMilliseconds))
@@ -52,6 +57,9 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
                 if let model = session.model { lab = MambaAnalysis(model: model, recording: store) }
             case .computed(let r):
                 timings.log(String(format: "mamba_ms %@ %.2f", r.job.label, r.milliseconds))
+            case .attributed(let r):
+                if let m = r.modelMilliseconds { timings.log(String(format: "gradient_model_ms %.1f", m)) }
+                timings.log(String(format: "gradient_ms %@ %.2f", r.job.label, r.milliseconds))
             default: break
             }
             state = update(state, e)
@@ -63,6 +71,24 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
             if !jobs.isEmpty {
                 state = update(state, .jobsStarted(jobs))
                 for job in jobs { computeQueue.async { queue.post(.computed(lab.run(job))) } }
+            }
+        }
+        // Gradient maps on screen: one queue, and a job whose map left the screen before its turn
+        // is skipped (moving through blocks does not line up a gradient pass per block).
+        if state.isForwardDone {
+            onScreen.set(wantedAttributionJobs(state))
+            let jobs = attributionJobsToStart(state)
+            if !jobs.isEmpty {
+                state = update(state, .attributionsStarted(jobs))
+                for job in jobs {
+                    guard let attribution else {
+                        queue.post(.attributed(AttributionResult(job: job, output: .failure(MambaJobError("this session has no gradient model")), milliseconds: 0)))
+                        continue
+                    }
+                    gradientQueue.async {
+                        queue.post(onScreen.contains(job) ? .attributed(attribution.run(job)) : .attributionDropped(job))
+                    }
+                }
             }
         }
         // e / E: the export runs in the background and reports one line.
@@ -98,7 +124,7 @@ public func runExplorer(session: ExplorerSession) throws -> Int32 {
         if let interval = state.frameInterval {
             let since = Double(DispatchTime.now().uptimeNanoseconds - lastFrame) / 1e6
             timeout = min(timeout, max(1, Int((interval - since).rounded(.up))))
-        } else if !state.cache.pending.isEmpty {
+        } else if !state.cache.pending.isEmpty || !state.attributions.pending.isEmpty {
             timeout = 40   // a computation is on its way: look for its result soon
         }
         guard let events = screen.readEvents(timeoutMs: Int32(timeout)) else { return 0 }   // terminal gone
@@ -178,6 +204,13 @@ final class ProgressObserver: ActivationObserver {
         recorder.record(site, tensor)
         if let i = railIndex[site] { queue.post(.forwardProgress(fraction: Double(i + 1) / Double(count), site: site)) }
     }
+}
+
+/// The gradient maps the screen shows now, read by the background queue before it starts one.
+final class WantedJobs: Sendable {
+    private let jobs = Mutex<Set<AttributionJob>>([])
+    func set(_ list: [AttributionJob]) { jobs.withLock { $0 = Set(list) } }
+    func contains(_ job: AttributionJob) -> Bool { jobs.withLock { $0.contains(job) } }
 }
 
 /// Events from other threads to the UI loop.

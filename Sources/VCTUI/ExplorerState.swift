@@ -107,6 +107,10 @@ public struct ExplorerState: Sendable {
     public var mamba = MambaViewState()
     /// Derived Mamba quantities computed so far, and those on their way.
     public var cache = MambaCache()
+    /// The gradient view (`a`), when open: it takes the main area, over the Mamba views too.
+    public var gradient: GradientViewState? = nil
+    /// Gradient maps computed so far, and those on their way.
+    public var attributions = AttributionCache()
     /// The guided lesson (`vcview tour`), when running.
     public var tour: TourState? = nil
     /// The presenter layout (`p`, `--presenter`): one big panel under a large title.

@@ -42,6 +42,8 @@ extension ExplorerState {
         guard !exporting else { exportStatus = "export: one is already running"; return true }
         if key == .char("E") {
             askFolder(.all, what: "every view")
+        } else if gradient != nil {
+            exportStatus = "export: the gradient view has no PNG export yet (vcview attribute and vcview erf write these maps)"
         } else if let v = currentExportView {
             askFolder(.current, what: "\(v)")
         } else {

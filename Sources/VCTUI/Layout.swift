@@ -98,6 +98,19 @@ public struct Layout: Equatable, Sendable {
     }
 }
 
+extension Layout {
+    /// The rows a view that takes the whole main area (the Mamba views, the gradient view) is
+    /// drawn in: the info line as its header, a row of tabs (in narrow windows the site line's),
+    /// and the area below the tabs down to the hint line, the legend's rows included.
+    var viewRows: (header: Rect, tabs: Rect, area: Rect) {
+        let bottom = legend.maxY
+        if let line = siteLine {
+            return (info, line, Rect(x: main.x, y: main.y, w: main.w, h: bottom - main.y))
+        }
+        return (info, Rect(x: main.x, y: main.y, w: main.w, h: 1), Rect(x: main.x, y: main.y + 1, w: main.w, h: max(0, bottom - main.y - 1)))
+    }
+}
+
 /// The paged grid of channel tiles inside the main area, for maps of one size.
 public struct GridGeometry: Equatable, Sendable {
     public let area: Rect

@@ -91,15 +91,7 @@ public struct MambaScreen: Sendable {
 
     public init(_ s: ExplorerState) {
         let layout = Layout(s)
-        header = layout.info
-        let bottom = layout.legend.maxY
-        if let line = layout.siteLine {
-            tabs = line
-            area = Rect(x: layout.main.x, y: layout.main.y, w: layout.main.w, h: bottom - layout.main.y)
-        } else {
-            tabs = Rect(x: layout.main.x, y: layout.main.y, w: layout.main.w, h: 1)
-            area = Rect(x: layout.main.x, y: layout.main.y + 1, w: layout.main.w, h: bottom - layout.main.y - 1)
-        }
+        (header, tabs, area) = layout.viewRows
         var room = area
         // The comparison of predictions comes first when an ablation is on.
         let classes = min(5, s.store?.probabilities.count ?? 5)

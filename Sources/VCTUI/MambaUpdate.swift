@@ -14,8 +14,9 @@ extension ExplorerState {
     /// The selected Mamba layer's data.
     public var mambaLayer: MambaLayerData? { mambaLayerIndex.flatMap { store?.mamba[$0] } }
 
-    /// Whether the screen shows the Mamba views (open, and a Mamba block selected).
-    public var showsMamba: Bool { mambaOpen && currentBlock.kind == .mamba }
+    /// Whether the screen shows the Mamba views (open, a Mamba block selected, and no gradient
+    /// view over them).
+    public var showsMamba: Bool { mambaOpen && currentBlock.kind == .mamba && gradient == nil }
 
     /// The class the CAM view shows: the original top-5's entry at `camRank`.
     public var camClass: Int? {

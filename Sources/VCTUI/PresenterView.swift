@@ -10,7 +10,19 @@ let presenterHints: [(String, String)] = [("p", "back"), ("[]", "stage"), ("{}",
 
 func drawPresenter(_ f: inout Frame, _ s: ExplorerState, _ layout: Layout, mamba: Bool) {
     drawPresenterTitle(&f, s, layout.info, mamba: mamba)
-    if mamba {
+    if s.gradient != nil {
+        // The gradient map over the picture, as large as fits; the formula below it.
+        let box = presenterPictureBox(s, layout.main)
+        f.box(box, title: " \(s.gradientTitle) ".clipped(box.w - 2), fg: Theme.border)
+        let inner = box.inset(1)
+        if let pic = s.gradientOverlay {
+            let ph = min(inner.h * 2, max(1, Int((Double(inner.w * pic.height) / Double(pic.width)).rounded())))
+            drawHalfBlocks(&f, pic.resampled(width: inner.w, height: ph), width: inner.w, height: ph, in: inner)
+        }
+        let line = s.gradientMap.map { "formula: " + $0.formula } ?? (gradientMessage(s).text ?? "computing…")
+        f.text(line, x: layout.legend.x + 1, y: layout.legend.y, maxWidth: layout.legend.w - 1, style: .bold)
+        if layout.legend.h > 1 { f.text(s.gradient!.method.explanation, x: layout.legend.x + 1, y: layout.legend.y + 1, maxWidth: layout.legend.w - 1, fg: Theme.dim) }
+    } else if mamba {
         let box = presenterPictureBox(s, layout.main)
         drawPicture(&f, s, box)
         drawPresenterCaption(&f, s, layout.legend)
@@ -37,7 +49,9 @@ func presenterPictureBox(_ s: ExplorerState, _ area: Rect) -> Rect {
 func drawPresenterTitle(_ f: inout Frame, _ s: ExplorerState, _ r: Rect, mamba: Bool) {
     let group = s.rail.groups[s.currentBlock.group].name
     var parts = [group, s.siteName]
-    if mamba, let l = s.mambaLayer {
+    if s.gradient != nil {
+        parts = [group, s.gradientTitle]
+    } else if mamba, let l = s.mambaLayer {
         parts = [group, s.currentBlock.site, s.mamba.panel.title]
         if s.mamba.panel == .scans { parts.append("step \(ScanNames.step(min(s.mamba.step, l.tokens - 1)))/\(l.tokens)") }
         if s.mamba.panel == .attention { parts.append("token \(pt(s.mamba.cursor))") }

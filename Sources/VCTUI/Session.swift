@@ -42,6 +42,12 @@ public struct ExplorerSession: Sendable {
     /// The model, for the Mamba views' derived computations (attention, ablations, CAM); nil
     /// disables them.
     public var model: VCMambaModel?
+    /// The input the forward pass runs on (the gradient view differentiates at it).
+    public var input: Tensor?
+    /// Builds the gradient model for the gradient view (`a`), called on first use only: it holds
+    /// a second copy of the weights, so a session that never opens the view never pays for it.
+    /// nil: the view says there is no gradient model.
+    public var gradients: (@Sendable () throws -> VCMambaGradients)?
     public var info: ExplorerInfo
     public var options: ExplorerOptions
 
@@ -50,14 +56,19 @@ public struct ExplorerSession: Sendable {
     /// - picture: the cropped image the input was made from (VCImage's `EvalTransform` returns it);
     ///   nil draws the input tensor, un-normalised.
     /// - labels: class names by index (assets/imagenet1k_labels.txt for ImageNet models).
+    /// - gradients: how to build `model`'s gradient model when the gradient view first needs it
+    ///   (e.g. `VCMambaGradients(model: model, parameters:)` on the checkpoint read again).
     public init(model: VCMambaModel, input: Tensor, picture: Picture? = nil, labels: [String]? = nil,
-                imageName: String, modelDescription: String? = nil, options: ExplorerOptions = ExplorerOptions()) {
+                imageName: String, modelDescription: String? = nil, options: ExplorerOptions = ExplorerOptions(),
+                gradients: (@Sendable () throws -> VCMambaGradients)? = nil) {
         precondition(input.shape.count == 4 && input.shape[1] == 3, "ExplorerSession: input must be (1, 3, H, W), got \(input.shape)")
         config = model.config
         inputHeight = input.shape[2]
         inputWidth = input.shape[3]
         forward = { observer in try model.forward(input, observer: observer) }
         self.model = model
+        self.input = input
+        self.gradients = gradients
         info = ExplorerInfo(imageName: imageName,
                             modelDescription: modelDescription ?? ExplorerSession.describe(model.config),
                             inputHeight: input.shape[2], inputWidth: input.shape[3],
@@ -84,8 +95,11 @@ public struct ExplorerSession: Sendable {
         config.numClasses = variant == "small" ? 10 : 1000
         let model = try VCMambaModel(parameters: SeededWeights.parameters(for: config, seed: seed))
         let input = SeededWeights.input(seed: seed, height: size, width: size)
+        let seededConfig = config
+        // The gradient model's weights are drawn again from the seed when first needed.
         return ExplorerSession(model: model, input: input, imageName: "seeded input \(seed)",
-                               modelDescription: "seeded " + describe(model.config), options: options)
+                               modelDescription: "seeded " + describe(model.config), options: options,
+                               gradients: { try VCMambaGradients(model: model, parameters: SeededWeights.parameters(for: seededConfig, seed: seed)) })
     }
 }
 

@@ -22,7 +22,9 @@ public func update(_ state: ExplorerState, _ event: Event) -> ExplorerState {
     case .key(let key):
         s.handle(key)
     case .mouse(let m):
-        if !s.handleTourMouse(m) && !s.handleMambaMouse(m) { s.handle(m) }
+        // The gradient view covers the main area: clicks there are not the hidden grid's.
+        let covered = s.gradient != nil && Layout(s).main.contains(x: m.x, y: m.y)
+        if !covered && !s.handleTourMouse(m) && !s.handleMambaMouse(m) { s.handle(m) }
         if s.currentBlock.kind != .mamba { s.mambaOpen = false }
     case .frame(let ms):
         s.advance(milliseconds: ms)
@@ -30,6 +32,13 @@ public func update(_ state: ExplorerState, _ event: Event) -> ExplorerState {
         s.cache.pending.formUnion(jobs)
     case .computed(let result):
         s.receive(result)
+    case .attributionsStarted(let jobs):
+        s.attributions.pending.formUnion(jobs)
+    case .attributed(let result):
+        s.attributions.pending.remove(result.job)
+        s.attributions.results[result.job] = result
+    case .attributionDropped(let job):
+        s.attributions.pending.remove(job)
     case .exportStarted:
         s.exportRequest = nil
         s.exporting = true
@@ -51,6 +60,7 @@ extension ExplorerState {
             return
         }
         if handleTour(key) { return }
+        if handleGradient(key) { return }
         if handleMamba(key) { clampMamba(); return }
         defer { if currentBlock.kind != .mamba { mambaOpen = false } else { clampMamba() } }
         switch key {

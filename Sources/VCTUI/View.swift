@@ -10,6 +10,7 @@ public func view(_ state: ExplorerState) -> Frame {
     }
     drawTitle(&f, state, layout.title)
     let mamba = state.showsMamba && state.isForwardDone
+    let gradients = state.gradient != nil && state.isForwardDone
     if layout.presenter, state.isForwardDone {
         drawPresenter(&f, state, layout, mamba: mamba)
     } else {
@@ -19,6 +20,7 @@ public func view(_ state: ExplorerState) -> Frame {
     if let prompt = state.exportPrompt { drawExportPrompt(&f, layout.hint, prompt) }
     else if let status = state.exportStatus { drawStatus(&f, layout.hint, status) }
     else if state.tour != nil { drawTourHints(&f, layout.hint) } else if layout.presenter { drawHints(&f, layout.hint, items: presenterHints) }
+    else if gradients { drawHints(&f, layout.hint, items: gradientHints) }
     else if mamba { drawHints(&f, layout.hint, items: mambaHints) } else { drawHints(&f, layout.hint) }
     if state.showHelp { drawHelp(&f, lines: state.tour != nil ? tourHelpLines : helpLines) }
     return f
@@ -26,16 +28,19 @@ public func view(_ state: ExplorerState) -> Frame {
 
 /// The ordinary layouts: rail, picture, predictions, sites, the main area and its legend.
 func drawPanels(_ f: inout Frame, _ state: ExplorerState, _ layout: Layout, mamba: Bool) {
+    let gradients = state.gradient != nil && state.isForwardDone
     drawRail(&f, state, layout.rail)
-    if !mamba { drawInfo(&f, state, layout.info) }
+    if !mamba && !gradients { drawInfo(&f, state, layout.info) }
     if let r = layout.inputBox { drawPicture(&f, state, r) }
     if let r = layout.predictionsBox { drawPredictionsBox(&f, state, r) }
     if let r = layout.sitesBox { drawSitesBox(&f, state, r) }
-    if let r = layout.siteLine, !mamba { drawSiteLine(&f, state, r) }
+    if let r = layout.siteLine, !mamba && !gradients { drawSiteLine(&f, state, r) }
     if let r = layout.predictionsLine { if mamba { drawMambaPredictionsLine(&f, state, r) } else { drawPredictionsLine(&f, state, r) } }
     switch state.phase {
     case .running(let fraction, let site): drawProgress(&f, state, layout.main, fraction: fraction, site: site)
     case .failed(let message): drawFailure(&f, layout.main, message)
+    case .done where gradients:
+        drawGradient(&f, state)
     case .done where mamba:
         drawMamba(&f, state)
     case .done:
@@ -312,6 +317,8 @@ public let helpLines: [(String, String)] = [
     ("  x", "  attention: own weight in / out of the range"),
     ("  1 2 3 4", "  ablation: switch scan k off / on"),
     ("  r  z  0", "  ablation: raster scan, direction_Bs = 0, reset"),
+    ("a  A", "gradient view of this site; again: next / previous method"),
+    ("  n N  1-5  Esc", "  gradient view: class of the top-5 · close"),
     ("p", "presenter layout: one big panel, large title (p again: back)"),
     ("e", "export this view as PNG + JSON (asks for the folder)"),
     ("E", "export every view of this image (PNGs, the scan GIF)"),
@@ -331,4 +338,6 @@ func drawHelp(_ f: inout Frame, lines helpLines: [(String, String)] = helpLines)
         f.text(k, x: r.x + 2, y: r.y + 2 + i, maxWidth: w - 4, fg: Theme.accent, style: .bold)
         f.text(d, x: r.x + 2 + keyWidth, y: r.y + 2 + i, maxWidth: w - 4 - keyWidth)
     }
+    // A window too low for every key says so on the box's bottom edge.
+    if helpLines.count > h - 4 { f.text(" … \(helpLines.count - (h - 4)) more: a taller window shows them ".clipped(w - 4), x: r.x + 2, y: r.maxY - 1, fg: Theme.dim) }
 }

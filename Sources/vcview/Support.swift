@@ -69,6 +69,20 @@ struct LoadedModel {
         bundled ? Assets.path("scenes/star.png") : Assets.path("images/chelsea.png")
     }
 
+    /// The checkpoint at `path` and its parameters (the EMA weights with `ema`).
+    static func read(_ path: String, ema: Bool) throws -> (LoadedCheckpoint, ParameterSet) {
+        let loaded: LoadedCheckpoint
+        do { loaded = try CheckpointLoader.load(path: path, ema: ema) } catch let e as CheckpointError { throw UserError(e.description) }
+        do { return (loaded, try ParameterSet(loaded.stateDict)) } catch let e as CheckpointError { throw UserError(e.description) }
+    }
+
+    /// The gradient model of `model`, from its checkpoint read again: for the explorer's gradient
+    /// view, which asks for it only when first opened (it holds a second copy of the weights).
+    static func gradients(of model: VCMambaModel, path: String, ema: Bool) throws -> VCMambaGradients {
+        let (_, params) = try read(path, ema: ema)
+        do { return try VCMambaGradients(model: model, parameters: params) } catch let e as ModelError { throw UserError("\(path): \(e.description)") }
+    }
+
     static func load(weights: String?, ema: Bool, keepParameters: Bool = false) throws -> LoadedModel {
         var path = weights
         var bundled = false
@@ -80,10 +94,7 @@ struct LoadedModel {
             bundled = true
         }
         guard FileManager.default.fileExists(atPath: path!) else { throw UserError("\(path!): no such file") }
-        let loaded: LoadedCheckpoint
-        do { loaded = try CheckpointLoader.load(path: path!, ema: ema) } catch let e as CheckpointError { throw UserError(e.description) }
-        let params: ParameterSet
-        do { params = try ParameterSet(loaded.stateDict) } catch let e as CheckpointError { throw UserError(e.description) }
+        let (loaded, params) = try read(path!, ema: ema)
         let dtypes = Set(loaded.stateDict.keys.compactMap { loaded.stateDict[$0] }.filter { $0.dtype != .i64 }.map { $0.dtype.rawValue })
         let model: VCMambaModel
         do { model = try VCMambaModel(parameters: params) } catch let e as ModelError { throw UserError("\(path!): \(e.description)") }

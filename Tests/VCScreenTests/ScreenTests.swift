@@ -287,38 +287,8 @@ struct TmuxPane {
     /// Screen cells whose background is the 256-colour `code` (from `capture(escapes: true)`):
     /// (column, row) pairs, 0-based. Follows SGR 48;5;N, 49 and 0 as tmux writes them.
     static func cells(withBackground code: Int, in escaped: String) -> [(x: Int, y: Int)] {
-        var out: [(x: Int, y: Int)] = []
-        var bg: Int? = nil, x = 0, y = 0
-        let s = Array(escaped.unicodeScalars)
-        var i = 0
-        while i < s.count {
-            if s[i] == "\u{1B}", i + 1 < s.count, s[i + 1] == "[" {
-                var j = i + 2, params = ""
-                while j < s.count, !(("@"..."~").contains(s[j])) { params.unicodeScalars.append(s[j]); j += 1 }
-                if j < s.count, s[j] == "m" {
-                    let p = params.split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
-                    var k = 0
-                    while k < p.count {
-                        switch p[k] {
-                        case 0, 49: bg = nil
-                        case 48 where k + 2 < p.count && p[k + 1] == 5: bg = p[k + 2]; k += 2
-                        case 38 where k + 2 < p.count && p[k + 1] == 5: k += 2
-                        case 38, 48: k += 4   // 2;r;g;b
-                        default: break
-                        }
-                        k += 1
-                    }
-                }
-                i = j + 1
-                continue
-            }
-            if s[i] == "\n" { y += 1; x = 0 } else {
-                if bg == code { out.append((x, y)) }
-                x += 1
-            }
-            i += 1
-        }
-        return out
+        let grid = ColourCells(escaped)
+        return grid.rows.enumerated().flatMap { y, row in row.indices.filter { row[$0].bg == "5;\(code)" }.map { (x: $0, y: y) } }
     }
 
     func resize(_ w: Int, _ h: Int) { _ = TmuxPane.run(["tmux", "-L", socket, "resize-window", "-x", "\(w)", "-y", "\(h)"]) }
@@ -368,22 +338,12 @@ struct TmuxPane {
     /// Every colour parameter (30–38, 40–48, 90–97, 100–107) of the SGR sequences in `s`.
     static func colourParameters(_ s: String) -> [String] {
         var found: [String] = []
-        let scalars = Array(s.unicodeScalars)
-        var i = 0
-        while i < scalars.count {
-            if scalars[i] == "\u{1B}", i + 1 < scalars.count, scalars[i + 1] == "[" {
-                var j = i + 2, params = ""
-                while j < scalars.count, !(("@"..."~").contains(scalars[j])) { params.unicodeScalars.append(scalars[j]); j += 1 }
-                if j < scalars.count, scalars[j] == "m" {
-                    for p in params.split(whereSeparator: { $0 == ";" || $0 == ":" }) {
-                        if let n = Int(p), (30...38).contains(n) || (40...48).contains(n) || (90...97).contains(n) || (100...107).contains(n) {
-                            found.append(params); break
-                        }
-                    }
-                }
-                i = j + 1
-            } else { i += 1 }
-        }
+        ColourCells.scan(s, sgr: { params in
+            let colour = params.split(whereSeparator: { $0 == ";" || $0 == ":" }).contains { p in
+                Int(p).map { (30...38).contains($0) || (40...48).contains($0) || (90...97).contains($0) || (100...107).contains($0) } ?? false
+            }
+            if colour { found.append(params) }
+        }, text: { _ in })
         return found
     }
 

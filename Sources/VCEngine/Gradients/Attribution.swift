@@ -146,3 +146,12 @@ public enum Attribution {
         }
     }
 }
+
+extension AttributionMap {
+    /// The map as a screen shows it: an ERF as (m / max m)^0.2 (VMamba's display, as `vcview erf`
+    /// draws it: the faint tails stay visible), every other method as it is.
+    public var displayed: [Float] { method == .erf ? Attribution.erfPowerDisplay(values) : values }
+
+    /// How `displayed` comes from the map, when it differs from it.
+    public var displayFormula: String? { method == .erf ? Attribution.erfPowerFormula : nil }
+}

@@ -5,7 +5,7 @@ import VCRender
 /// rectangle (the help overlay, a status line).
 public struct FrameImage: Equatable, Sendable {
     /// Which picture this is (the kitty protocol's image id; one per kind of panel).
-    public enum Slot: Int, Sendable { case input = 1, zoom = 2 }
+    public enum Slot: Int, Sendable { case input = 1, zoom = 2, gradientOverlay = 3, gradientMap = 4 }
 
     public var slot: Slot
     /// The cells it covers.

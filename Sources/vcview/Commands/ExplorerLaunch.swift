@@ -30,11 +30,14 @@ enum ExplorerLaunch {
             if let dir = ProcessInfo.processInfo.environment["VCVIEW_EXPORT_DIR"] { options.exportDirectory = dir }
             configure(&options)
             FigureText.configure(size: nil)   // the text of `e` / `E` exports
+            let model = loaded.model, checkpoint = loaded.info.path
             let session = ExplorerSession(
-                model: loaded.model, input: input.tensor, picture: picture,
+                model: model, input: input.tensor, picture: picture,
                 labels: loaded.labels.isEmpty ? nil : loaded.labels,
                 imageName: (path as NSString).lastPathComponent,
-                modelDescription: loaded.summary, options: options)
+                modelDescription: loaded.summary, options: options,
+                // The gradient view's model: the checkpoint read again when the view first opens.
+                gradients: { try LoadedModel.gradients(of: model, path: checkpoint, ema: ema) })
             do { status = try runExplorer(session: session) }
             catch { throw UserError("\(error)") }
         }
