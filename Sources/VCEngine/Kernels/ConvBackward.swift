@@ -1,28 +1,26 @@
 /// The reverse of the convolutions in `Conv.swift`: the gradient with respect to the input.
 
-/// A dense k×k convolution's input gradient. With W the weight as (out, ky·kx·in):
+/// A dense k×k convolution's input gradient. The forward's weight lives packed inside a
+/// `GemmWeight` (its plain copy is dropped at load), so the reverse keeps its own plain copy in the
+/// same (out, ky, kx, in) layout:
 ///
 ///     dcols[M × k·k·Cin] = dy[M × Cout] · W[Cout × k·k·Cin]      (M = output pixels)
 ///     dx[iy, ix, c]     += dcols[(oy, ox), (ky, kx, c)]  for iy = oy·s + ky − pad, ix = ox·s + kx − pad
 ///
 /// the second line being im2col's adjoint (col2im). A 1×1 stride-1 convolution is the product alone.
-/// The product dy·W is the forward's kind of product, A·Bᵀ with B = Wᵀ fixed, so Wᵀ is kept as a
-/// `GemmWeight`: packed once at load like the forward's weights (and its plain copy dropped), where
-/// cblas_sgemm re-packed W on every call — a tenth of a VCMamba-B gradient pass.
 struct DenseConvGradient: Sendable {
     let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
-    /// Wᵀ: (ky, kx, in) × out.
-    let transposed: GemmWeight
+    /// (out, ky, kx, in), row-major.
+    let weight: [Float]
 
     /// `w` is PyTorch's (out, in, k, k).
     init(weight w: Tensor, stride: Int, padding: Int) {
-        let o = w.shape[0], i = w.shape[1], k = w.shape[2], kk = k * k * i
-        var t = [Float](repeating: 0, count: w.count)
+        let o = w.shape[0], i = w.shape[1], k = w.shape[2]
+        var r = [Float](repeating: 0, count: w.count)
         for oc in 0..<o { for ic in 0..<i { for ky in 0..<k { for kx in 0..<k {
-            t[((ky * k + kx) * i + ic) * o + oc] = w.data[((oc * i + ic) * k + ky) * k + kx]
+            r[((oc * k + ky) * k + kx) * i + ic] = w.data[((oc * i + ic) * k + ky) * k + kx]
         } } } }
-        inChannels = i; outChannels = o; kernel = k; self.stride = stride; self.padding = padding
-        transposed = GemmWeight(t, outputs: kk, inputs: o)
+        inChannels = i; outChannels = o; kernel = k; self.stride = stride; self.padding = padding; weight = r
     }
 
     /// dL/dx for a forward input of `height`×`width`, given dL/d(conv output) `g`.
@@ -31,15 +29,16 @@ struct DenseConvGradient: Sendable {
         let kk = kernel * kernel * inChannels, m = g.tokens
         if kernel == 1 && stride == 1 && padding == 0 {
             var dx = FeatureMap(uninitializedHeight: height, width: width, channels: inChannels)
-            g.data.withUnsafeBufferPointer { a in dx.data.withUnsafeMutableBufferPointer { c in
-                transposed.product(a.baseAddress!, lda: outChannels, c.baseAddress!, ldc: inChannels, rows: m)
-            } }
+            g.data.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in dx.data.withUnsafeMutableBufferPointer { c in
+                gemmAB(a.baseAddress!, lda: outChannels, b.baseAddress!, ldb: inChannels, c.baseAddress!, ldc: inChannels,
+                       m: m, n: inChannels, k: outChannels)
+            } } }
             return dx
         }
         var cols = [Float](unsafeUninitializedCapacity: m * kk) { _, n in n = m * kk }
-        g.data.withUnsafeBufferPointer { a in cols.withUnsafeMutableBufferPointer { c in
-            transposed.product(a.baseAddress!, lda: outChannels, c.baseAddress!, ldc: kk, rows: m)
-        } }
+        g.data.withUnsafeBufferPointer { a in weight.withUnsafeBufferPointer { b in cols.withUnsafeMutableBufferPointer { c in
+            gemmAB(a.baseAddress!, lda: outChannels, b.baseAddress!, ldb: kk, c.baseAddress!, ldc: kk, m: m, n: kk, k: outChannels)
+        } } }
         return col2im(cols, outHeight: g.height, outWidth: g.width, height: height, width: width)
     }
 
@@ -62,17 +61,16 @@ struct DenseConvGradient: Sendable {
         return dx
     }
 
-    /// The definition, one multiply-add per (output pixel, tap, in, out), from PyTorch's (out, in,
-    /// k, k) weight `w`: what the tests compare `inputGradient` with.
-    static func inputGradientReference(_ g: FeatureMap, weight w: Tensor, stride: Int, padding: Int, height: Int, width: Int) -> FeatureMap {
-        let co = w.shape[0], ci = w.shape[1], k = w.shape[2]
-        var dx = FeatureMap(height: height, width: width, channels: ci)
-        for oy in 0..<g.height { for ox in 0..<g.width { for oc in 0..<co {
-            let gv = g.data[(oy * g.width + ox) * co + oc]
+    /// The definition, one multiply-add per (output pixel, tap, in, out): what the tests compare with.
+    func inputGradientReference(_ g: FeatureMap, height: Int, width: Int) -> FeatureMap {
+        var dx = FeatureMap(height: height, width: width, channels: inChannels)
+        let k = kernel, ci = inChannels
+        for oy in 0..<g.height { for ox in 0..<g.width { for oc in 0..<outChannels {
+            let gv = g.data[(oy * g.width + ox) * outChannels + oc]
             for ky in 0..<k { for kx in 0..<k {
                 let iy = oy * stride + ky - padding, ix = ox * stride + kx - padding
                 if iy < 0 || iy >= height || ix < 0 || ix >= width { continue }
-                for ic in 0..<ci { dx.data[(iy * width + ix) * ci + ic] += gv * w.data[((oc * ci + ic) * k + ky) * k + kx] }
+                for ic in 0..<ci { dx.data[(iy * width + ix) * ci + ic] += gv * weight[((oc * k + ky) * k + kx) * ci + ic] }
             } }
         } } }
         return dx
