@@ -44,7 +44,8 @@ final class LayerGradientTests: XCTestCase {
     }
 
     func testDenseConvInputGradientIsTheAdjoint() {
-        for (k, s, p, ci, co, h, w) in [(3, 2, 1, 3, 5, 9, 7), (3, 2, 1, 4, 6, 8, 8), (1, 1, 0, 6, 4, 5, 3)] {
+        for (k, s, p, ci, co, h, w) in [(3, 2, 1, 3, 5, 9, 7), (3, 2, 1, 4, 6, 8, 8), (1, 1, 0, 6, 4, 5, 3),
+                                        (3, 2, 1, 32, 48, 28, 28), (1, 1, 0, 64, 96, 20, 20)] {
             let wt = Tensor(shape: [co, ci, k, k], data: randoms(co * ci * k * k))
             let conv = DenseConv(weight: wt, bias: nil, stride: s, padding: p)
             let grad = DenseConvGradient(weight: wt, stride: s, padding: p)
@@ -160,6 +161,32 @@ final class LayerGradientTests: XCTestCase {
             // Split over threads: the same sums.
             let g2 = SelectiveScan.backward(x, orders: orders, dy: seed, threads: 2)
             assertClose(g2.u, g.u.map(Double.init), 1e-6, "threads")
+        }
+    }
+
+    /// The C reverse (`vck_scan4_backward`) against the Swift reference walk: channel counts that
+    /// fill blocks of 16 and that leave a partial block, the models' N = 16 and another N, a scan
+    /// switched off, one and two threads.
+    func testFastScanBackwardMatchesReference() {
+        for (hh, ww, e, n, enabled) in [(3, 4, 16, 16, [true, true, true, true]), (4, 5, 37, 16, [true, false, true, true]),
+                                        (2, 3, 21, 3, [true, true, true, true]), (7, 7, 64, 16, [false, true, true, false])] {
+            let l = hh * ww, orders = ScanOrders(height: hh, width: ww)
+            let x = SelectiveScanInputs(u: randoms(l * e), delta: randoms(l * e).map { 0.05 + abs($0) }, A: randoms(e * n).map { -0.2 - 2 * abs($0) },
+                                        B: randoms(l * n), C: randoms(l * n), D: randoms(e), directionBs: randoms(5 * n, 0.5),
+                                        tokens: l, inner: e, state: n)
+            let seed = randoms(4 * l * e)
+            let ref = SelectiveScan.backwardReference(x, orders: orders, enabled: enabled, dy: seed, threads: 1)
+            for threads in [1, 2] {
+                let g = SelectiveScan.backward(x, orders: orders, enabled: enabled, dy: seed, threads: threads)
+                let what = "\(hh)×\(ww) E \(e) N \(n) threads \(threads)"
+                assertClose(g.u, ref.u.map(Double.init), 1e-5, "\(what) du")
+                assertClose(g.delta, ref.delta.map(Double.init), 1e-5, "\(what) dΔ")
+                assertClose(g.B, ref.B.map(Double.init), 1e-5, "\(what) dB")
+                assertClose(g.C, ref.C.map(Double.init), 1e-5, "\(what) dC")
+                assertClose(g.D, ref.D.map(Double.init), 1e-5, "\(what) dD")
+                assertClose(g.directionBs, ref.directionBs.map(Double.init), 1e-5, "\(what) d direction_Bs")
+                XCTAssertEqual(g.u.count, l * e)
+            }
         }
     }
 

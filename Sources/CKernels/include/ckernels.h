@@ -12,6 +12,7 @@ enum { VCK_ACT_NONE = 0, VCK_ACT_RELU = 1, VCK_ACT_GELU = 2, VCK_ACT_SILU = 3 };
 // In place over n floats.
 void vck_exp(float *p, long n);
 void vck_gelu(float *p, long n);        // x·½(1 + erf(x/√2)), erf by Abramowitz & Stegun 7.1.26
+void vck_gelu_backward(const float *pre, float *g, long n);   // g ⊙ (Φ(x) + x·φ(x)), x = pre
 void vck_silu(float *p, long n);        // x / (1 + e^−x)
 void vck_softplus(float *p, long n);    // PyTorch's: x above 20, else log1p(eˣ)
 
@@ -50,6 +51,17 @@ void vck_scan4(long L, long E, long N, const float *u, const float *delta, const
                const int32_t *orders, const int32_t *enabled,
                float *ysum, float *out, float *hidden, float *hnorm2, float *decay_means, float *scratch,
                long e0, long e1);
+
+// The reverse of vck_scan4 for channels e0 ≤ e < e1 (e0 a multiple of 16), given dy (4, L, E) =
+// dL/d(each scan's output) and dirs (4, L) the direction codes d_k[t]: du, ddelta (L, E) and dD (E)
+// are added to for these channels; per block of 16 channels b, gB and gC (b, L, N) and gDir (b, 5, N)
+// are overwritten with that block's share of dL/dB, dL/dC and dL/d direction_Bs (the caller adds
+// the blocks up in order). scratch holds (2L + 1)·N·16 floats, 64-byte aligned.
+void vck_scan4_backward(long L, long E, long N, const float *u, const float *delta, const float *A,
+                        const float *Bdir, const float *C, const float *D,
+                        const int32_t *orders, const int32_t *dirs, const int32_t *enabled, const float *dy,
+                        float *du, float *ddelta, float *dD, float *gB, float *gC, float *gDir, float *scratch,
+                        long e0, long e1);
 
 // Weights packed once for products C(T×N) = X(T×K)·Wᵀ computed by OpenBLAS's own packing
 // routines and micro-kernel (see packed_gemm.c). vck_packed_available: whether that path passed

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// Derivatives of the engine's activations, for the reverse pass: each takes the saved value the
@@ -19,21 +20,12 @@ enum ActivationGradient {
     /// PyTorch's softplus with threshold 20: x above 20 (derivative 1), else log1p(eˣ) (σ(x)).
     static func softplusDerivative(_ x: Float) -> Float { x > 20 ? 1 : 1 / (1 + expf(-x)) }
 
-    /// g ⊙ gelu′(x) from the vectorised kernels: Φ(x) = gelu(x)/x (vck_gelu) and φ(x) from vck_exp,
-    /// with Φ ≈ ½ + x·φ(0) for |x| < 1e-3 where the quotient loses digits. libm's erff and expf per
-    /// value were a sixth of a VCMamba-B gradient pass. Tested against `geluDerivative`.
+    /// g ⊙ gelu′(x) by `vck_gelu_backward` (C, one pass): Φ(x) from the forward's vectorised erf
+    /// and φ(x) from its exp. libm's erff and expf per value were a sixth of a VCMamba-B gradient
+    /// pass; a Swift loop around vck_gelu and vck_exp (Φ = gelu(x)/x) still took two scratch
+    /// buffers and four passes. Tested against `geluDerivative`.
     static func geluFast(_ pre: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int) {
-        if n == 0 { return }
-        let cdf = UnsafeMutablePointer<Float>.allocate(capacity: n), pdf = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { cdf.deallocate(); pdf.deallocate() }
-        for i in 0..<n { let x = pre[i]; cdf[i] = x; pdf[i] = -0.5 * x * x }
-        VectorMath.gelu(cdf, n)
-        VectorMath.exp(pdf, n)
-        for i in 0..<n {
-            let x = pre[i], phi = pdf[i] * 0.39894228040143268
-            let bigPhi = abs(x) < 1e-3 ? 0.5 + x * 0.39894228040143268 : cdf[i] / x
-            g[i] *= bigPhi + x * phi
-        }
+        if n > 0 { vck_gelu_backward(pre, g, n) }
     }
 
     /// The activations a reverse pass meets: the epilogue ones and Δ's softplus.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The reverse of the four-direction selective scan (`SelectiveScan`), given dL/d outₖ for each
 /// scan (4, L, E) in raster order: for y = out₁ + out₂ + out₃ + out₄ alone, dL/dy four times.
 ///
@@ -18,25 +20,78 @@
 /// its reverse walk. exp(Δ·A) is shared by the four scans (Δ is indexed by the step), so it is
 /// evaluated once per layer. Channels are independent apart from the sums over e in dB, dC and
 /// direction_Bs, so channel ranges run on the engine's threads with their own partial sums, added
-/// up in thread order afterwards.
+/// up in order afterwards.
+///
+/// `backward` is the fast path (`vck_scan4_backward`, C: sixteen channels a vector, the state
+/// gradient in registers, the sums over channels as horizontal sums per block of 16);
+/// `backwardReference` is the same walk one channel at a time in Swift, the readable form the fast
+/// path is tested against (`LayerGradientTests`).
 extension SelectiveScan {
     /// dL/d(each input of the scan); B, C as (L, N), direction_Bs as (5, N).
     struct Gradients {
         var u: [Float], delta: [Float], B: [Float], C: [Float], D: [Float], directionBs: [Float]
     }
 
+    /// b̃ₜ = Bₜ + direction_Bs[dₖ[t]] for every scan and step, (4, L, N).
+    static func stepB(_ x: SelectiveScanInputs, orders: ScanOrders) -> [Float] {
+        let l = x.tokens, n = x.state
+        var bdir = [Float](repeating: 0, count: 4 * l * n)
+        for k in 0..<4 { for t in 0..<l { let d = orders.directions[k][t]
+            for ni in 0..<n { bdir[(k * l + t) * n + ni] = x.B[t * n + ni] + x.directionBs[d * n + ni] } } }
+        return bdir
+    }
+
     static func backward(_ x: SelectiveScanInputs, orders: ScanOrders, enabled: [Bool] = [true, true, true, true],
                          dy: [Float], threads: Int = EngineThreads.current) -> Gradients {
+        let l = x.tokens, e = x.inner, n = x.state
+        precondition(dy.count == 4 * l * e, "scan backward: dy must be (4, L, E)")
+        let bdir = stepB(x, orders: orders)
+        let order32 = orders.orders.flatMap { $0.map(Int32.init) }, dirs32 = orders.directions.flatMap { $0.map(Int32.init) }
+        let enabled32 = enabled.map { Int32($0 ? 1 : 0) }
+        let blocks = (e + 15) / 16
+        var du = [Float](repeating: 0, count: l * e), dDelta = du, dD = [Float](repeating: 0, count: e)
+        // Per block of 16 channels: its share of dB, dC (L, N) and d direction_Bs (5, N).
+        var partB = [Float](repeating: 0, count: blocks * l * n), partC = partB, partDir = [Float](repeating: 0, count: blocks * 5 * n)
+        let flops = 24 * Double(l) * Double(e) * Double(n)
+        let chunks = threads > 1 && Parallel.pays(flops) ? min(blocks, threads * Parallel.chunksPerThread) : 1
+        du.withUnsafeMutableBufferPointer { duB in dDelta.withUnsafeMutableBufferPointer { ddB in dD.withUnsafeMutableBufferPointer { dDB in
+        partB.withUnsafeMutableBufferPointer { pB in partC.withUnsafeMutableBufferPointer { pC in partDir.withUnsafeMutableBufferPointer { pDir in
+        x.u.withUnsafeBufferPointer { uB in x.delta.withUnsafeBufferPointer { dlB in x.A.withUnsafeBufferPointer { AB in
+        bdir.withUnsafeBufferPointer { bdB in x.C.withUnsafeBufferPointer { CB in x.D.withUnsafeBufferPointer { DB in
+        order32.withUnsafeBufferPointer { oB in dirs32.withUnsafeBufferPointer { dirB in enabled32.withUnsafeBufferPointer { enB in
+        dy.withUnsafeBufferPointer { dyB in
+            nonisolated(unsafe) let outs = (duB.baseAddress!, ddB.baseAddress!, dDB.baseAddress!, pB.baseAddress!, pC.baseAddress!, pDir.baseAddress!)
+            nonisolated(unsafe) let ins = (uB.baseAddress!, dlB.baseAddress!, AB.baseAddress!, bdB.baseAddress!, CB.baseAddress!, DB.baseAddress!,
+                                           oB.baseAddress!, dirB.baseAddress!, enB.baseAddress!, dyB.baseAddress!)
+            Parallel.forEach(chunks, threads: threads, flops: flops) { c in
+                let b0 = blocks * c / chunks, b1 = blocks * (c + 1) / chunks
+                if b1 <= b0 { return }
+                let floats = (2 * l + 1) * n * 16
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
+                defer { raw.deallocate() }
+                vck_scan4_backward(l, e, n, ins.0, ins.1, ins.2, ins.3, ins.4, ins.5, ins.6, ins.7, ins.8, ins.9,
+                                   outs.0, outs.1, outs.2, outs.3, outs.4, outs.5, raw.bindMemory(to: Float.self, capacity: floats),
+                                   b0 * 16, min(e, b1 * 16))
+            }
+        } } } } } } } } } } } } } } } }
+        func blockSum(_ p: [Float], _ count: Int) -> [Float] {
+            var s = [Float](repeating: 0, count: count)
+            for b in 0..<blocks { for i in 0..<count { s[i] += p[b * count + i] } }
+            return s
+        }
+        return Gradients(u: du, delta: dDelta, B: blockSum(partB, l * n), C: blockSum(partC, l * n), D: dD,
+                         directionBs: blockSum(partDir, 5 * n))
+    }
+
+    static func backwardReference(_ x: SelectiveScanInputs, orders: ScanOrders, enabled: [Bool] = [true, true, true, true],
+                                  dy: [Float], threads: Int = EngineThreads.current) -> Gradients {
         let l = x.tokens, e = x.inner, n = x.state
         precondition(dy.count == 4 * l * e, "scan backward: dy must be (4, L, E)")
         // a[t][e][n] = exp(Δ[t][e] · A[e][n]), (L, E, N).
         var decay = [Float](unsafeUninitializedCapacity: l * e * n) { _, c in c = l * e * n }
         for t in 0..<l { for ei in 0..<e { for ni in 0..<n { decay[(t * e + ei) * n + ni] = x.delta[t * e + ei] * x.A[ei * n + ni] } } }
         decay.withUnsafeMutableBufferPointer { VectorMath.exp($0.baseAddress!, l * e * n) }
-        // b̃ for every scan and step, (4, L, N).
-        var bdir = [Float](repeating: 0, count: 4 * l * n)
-        for k in 0..<4 { for t in 0..<l { let d = orders.directions[k][t]
-            for ni in 0..<n { bdir[(k * l + t) * n + ni] = x.B[t * n + ni] + x.directionBs[d * n + ni] } } }
+        let bdir = stepB(x, orders: orders)
 
         let parts = max(1, min(threads, e / 16, l * e * n >= 65_536 ? threads : 1))
         var du = [Float](repeating: 0, count: l * e), dDelta = du, dD = [Float](repeating: 0, count: e)
@@ -51,7 +106,7 @@ extension SelectiveScan {
             nonisolated(unsafe) let a = aB.baseAddress!, bd = bdB.baseAddress!, dyp = dyB.baseAddress!
             nonisolated(unsafe) let u = uB.baseAddress!, dl = dlB.baseAddress!, A = AB.baseAddress!, C = CB.baseAddress!, D = DB.baseAddress!
             // About a dozen multiply-adds per (step, channel, state) for the reverse recurrence and its sums.
-            Parallel.forEach(parts, flops: 24 * Double(l) * Double(e) * Double(n)) { part in
+            Parallel.forEach(parts, threads: threads, flops: 24 * Double(l) * Double(e) * Double(n)) { part in
                 let e0 = e * part / parts, e1 = e * (part + 1) / parts
                 var gB = [Float](repeating: 0, count: l * n), gC = gB, gDir = [Float](repeating: 0, count: 5 * n)
                 var h = [Float](repeating: 0, count: (l + 1) * n)        // h[t + 1] = state after step t; h[0] = 0
