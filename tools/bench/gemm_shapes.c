@@ -1,14 +1,16 @@
 // The engine's matrix products, one core, three ways: the engine's own path (OpenBLAS's SKYLAKEX
 // micro-kernel on weights packed at load, Sources/CKernels/packed_gemm.c compiled in as is),
 // cblas_sgemm, and oneDNN (dnnl_sgemm, and a matmul primitive whose weights are reordered once
-// into the layout it picks, the fairest oneDNN counterpart of weights packed at load).
+// into the layout it picks, the fairest oneDNN counterpart of weights packed at load; and the
+// engine's own oneDNN path, Sources/CKernels/onednn_gemm.c, which runs that primitive on chunks of
+// at most 192 tokens).
 //
 // Every product is C(T×N) = X(T×K)·Wᵀ, row-major, W the PyTorch weight (N × K). The shapes are read
 // from stdin, one "T N K epilogue count" per line ('#' lines skipped; count: how often a forward
 // pass runs that shape, to weight the totals; the epilogue column is not timed here):
 // tools/bench/gemm_shapes/{S,M,B}.txt are the products of a 224² forward, traced. Prints
 // GFLOP/s and % of the core's FMA peak (the probe of `vcview bench`) per shape and method, best of
-// `rounds` interleaved rounds, and the forward's product time per method.
+// `rounds` interleaved rounds (by this thread's CPU time), and the forward's product time per method.
 //
 //     clang -O3 -march=native -mprefer-vector-width=512 -ISources/CKernels/include -ISources/CKernels -o /tmp/gemm_shapes \
 //        tools/bench/gemm_shapes.c Sources/CKernels/packed_gemm.c Sources/CKernels/fma_probe.c \
@@ -31,9 +33,11 @@
 
 extern char **environ;
 
+// This thread's CPU time: on a shared machine the time other programs hold the core is left out
+// (their cache pollution still counts). Everything here runs on this one thread.
 static double now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
@@ -45,11 +49,13 @@ typedef struct {
     vck_packed *packed;
     dnnl_primitive_t matmul;
     dnnl_memory_t mx, mw, mc;
-    double best[4];   // seconds per product: packed, cblas, dnnl_sgemm, dnnl matmul
+    vck_onednn *onednn;
+    double best[5];   // seconds per product: packed, cblas, dnnl_sgemm, dnnl matmul, the engine's oneDNN path
 } shape;
 
-enum { METHODS = 4 };
-static const char *names[METHODS] = { "engine (OpenBLAS kernel, packed W)", "cblas_sgemm", "dnnl_sgemm", "dnnl matmul (W reordered once)" };
+enum { METHODS = 5 };
+static const char *names[METHODS] = { "engine (OpenBLAS kernel, packed W)", "cblas_sgemm", "dnnl_sgemm", "dnnl matmul (W reordered once)",
+                                      "engine, VCVIEW_GEMM=onednn" };
 
 static dnnl_engine_t eng;
 static dnnl_stream_t stream;
@@ -96,6 +102,7 @@ static void run(shape *s, int method) {
         dnnl_stream_wait(stream);
         break;
     }
+    case 4: vck_onednn_gemm(s->onednn, s->x, s->k, s->c, s->n, 0, s->t, 0, NULL); break;
     }
 }
 
@@ -112,6 +119,7 @@ int main(int argc, char **argv) {
         setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 0);
         setenv("OPENBLAS_NUM_THREADS", "1", 0);
         setenv("OMP_NUM_THREADS", "1", 0);
+        setenv("VCVIEW_GEMM", "onednn", 0);
         execve("/proc/self/exe", argv, environ);
         perror("gemm_shapes: re-exec");
         return 1;
@@ -138,6 +146,8 @@ int main(int argc, char **argv) {
         for (long i = 0; i < t * k; i++) { r = r * 1664525u + 1013904223u; s->x[i] = (float)(r >> 8) / 16777216.0f - 0.5f; }
         for (long i = 0; i < n * k; i++) { r = r * 1664525u + 1013904223u; s->w[i] = (float)(r >> 8) / 16777216.0f - 0.5f; }
         s->packed = vck_pack(s->w, n, k);
+        s->onednn = vck_onednn_prepare(s->w, n, k);
+        if (!s->onednn) { fprintf(stderr, "gemm_shapes: the engine's oneDNN path is not available: %s\n", vck_onednn_status()); return 1; }
         setup_matmul(s);
         for (int m = 0; m < METHODS; m++) s->best[m] = 1e9;
     }
