@@ -13,13 +13,15 @@
 // `rounds` interleaved rounds (by this thread's CPU time), and the forward's product time per method.
 //
 //     clang -O3 -march=native -mprefer-vector-width=512 -ISources/CKernels/include -ISources/CKernels -o /tmp/gemm_shapes \
-//        tools/bench/gemm_shapes.c Sources/CKernels/packed_gemm.c Sources/CKernels/fma_probe.c \
-//        Sources/CKernels/activations.c Sources/CKernels/tally.c $(pkg-config --cflags --libs openblas) -ldnnl -ldl -lm -lpthread
+//        tools/bench/gemm_shapes.c Sources/CKernels/packed_gemm.c Sources/CKernels/onednn_gemm.c \
+//        Sources/CKernels/fma_probe.c Sources/CKernels/activations.c Sources/CKernels/tally.c \
+//         $(pkg-config --cflags --libs openblas) -ldnnl -ldl -lm -lpthread
 //     /tmp/gemm_shapes [rounds [seconds per measurement]] < tools/bench/gemm_shapes/B.txt
 //
 // OpenBLAS picks its SSE3 kernels on this CPU unless OPENBLAS_CORETYPE is set, and oneDNN's OpenMP
 // would use every core: the program re-executes itself with OPENBLAS_CORETYPE=SKYLAKEX,
-// OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1 when they are not set, as vcview does.
+// OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1 (as vcview does) and VCVIEW_GEMM=onednn when they are
+// not set. Needs libdnnl-dev (scripts/setup installs it).
 #define _GNU_SOURCE
 #include "ckernels.h"
 #include <cblas.h>
