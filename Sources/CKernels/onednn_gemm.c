@@ -37,7 +37,7 @@
 
 // The library's entry points, looked up once.
 #define DNNL_FUNCTIONS(X) \
-    X(dnnl_engine_create) X(dnnl_stream_create) X(dnnl_stream_wait) X(dnnl_memory_desc_init_by_tag) \
+    X(dnnl_engine_create) X(dnnl_stream_create) X(dnnl_stream_destroy) X(dnnl_stream_wait) X(dnnl_memory_desc_init_by_tag) \
     X(dnnl_memory_desc_init_by_strides) X(dnnl_memory_desc_equal) X(dnnl_memory_desc_get_size) \
     X(dnnl_matmul_desc_init) X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) \
     X(dnnl_primitive_attr_set_scratchpad_mode) X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
@@ -89,7 +89,7 @@ static struct {
 
 // One stream per thread: the pool's threads run products at the same time.
 static pthread_key_t stream_key, scratch_key;
-static void free_stream(void *s) { (void)s; }   // streams of exiting threads are left to process exit
+static void free_stream(void *s) { p_dnnl_stream_destroy(s); }
 
 typedef struct { float *p; long floats; } thread_buf;
 static void free_buf(void *b) { thread_buf *t = b; free(t->p); free(t); }
