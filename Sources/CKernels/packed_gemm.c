@@ -138,8 +138,8 @@ static float *thread_scratch(void) {
     return s;
 }
 
-// The epilogue on rows j0 ≤ t < j0 + nc, channels m0 ≤ ch < m0 + mi of c.
-static void tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, long nc, long m0, long mi) {
+// The epilogue on rows j0 ≤ t < j0 + nc, channels m0 ≤ ch < m0 + mi of c (also onednn_gemm.c's).
+void vck_tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, long nc, long m0, long mi) {
     if (e->residual) {
         for (long j = j0; j < j0 + nc; j++)
             vck_residual_row(e->residual + j * e->ldr + m0, c + j * ldc + m0, mi, e->scale + m0, e->shift + m0,
@@ -157,8 +157,8 @@ static void tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, lo
 
 // The epilogue on a finished tile held apart from C (rows ldt apart), written to rows
 // j0 ≤ t < j0 + nc, channels m0 ≤ ch < m0 + mi of c; with a residual, c is not written at all.
-static void tile_epilogue_from(const vck_epilogue *e, const float *tile, long ldt, float *c, long ldc,
-                               long j0, long nc, long m0, long mi) {
+void vck_tile_epilogue_from(const vck_epilogue *e, const float *tile, long ldt, float *c, long ldc,
+                                long j0, long nc, long m0, long mi) {
     if (e->residual) {
         for (long j = 0; j < nc; j++)
             vck_residual_row(e->residual + (j0 + j) * e->ldr + m0, tile + j * ldt, mi, e->scale + m0, e->shift + m0,
@@ -209,14 +209,14 @@ static void gemm_with(const vck_packed *p, const float *x, long ldx, float *c, l
                     long ldt = round_up(mi, 16);
                     zero_rows(tile, ldt, nc, mi);
                     G.kernel(mi, nc, kl, 1.0f, p->panel[i], scratch, tile, ldt);
-                    tile_epilogue_from(epilogue, tile, ldt, c, ldc, j0, nc, m0, mi);
+                    vck_tile_epilogue_from(epilogue, tile, ldt, c, ldc, j0, nc, m0, mi);
                     continue;
                 }
                 float *out = c + j0 * ldc + m0;
                 // The kernel adds to C: start the tile at zero just before its first pass.
                 if (l == 0 && !accumulate) zero_rows(out, ldc, nc, mi);
                 G.kernel(mi, nc, kl, 1.0f, p->panel[l * p->nm + i], scratch, out, ldc);
-                if (l == p->nk - 1 && epilogue) tile_epilogue(epilogue, c, ldc, j0, nc, m0, mi);
+                if (l == p->nk - 1 && epilogue) vck_tile_epilogue(epilogue, c, ldc, j0, nc, m0, mi);
             }
         }
     }

@@ -88,6 +88,24 @@ typedef struct {
 // panels p0 ≤ i < p1, then the epilogue on those. Packing scratch is per thread, kept for reuse.
 void vck_packed_gemm(const vck_packed *p, const float *x, long ldx, float *c, long ldc,
                      long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue);
+// The epilogue on rows j0 ≤ t < j0 + nc, channels m0 ≤ ch < m0 + mi of c, in place; or from a raw
+// tile held apart (rows ldt apart, tile row 0 = row j0), writing c (not at all with a residual).
+// Shared by both product paths so that the same raw product gives the same bits.
+void vck_tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, long nc, long m0, long mi);
+void vck_tile_epilogue_from(const vck_epilogue *e, const float *tile, long ldt, float *c, long ldc,
+                            long j0, long nc, long m0, long mi);
+
+// Products through oneDNN's matmul on weights reordered once (onednn_gemm.c), where libdnnl.so.2
+// can be opened (on first use) and passes its self-check; GemmWeight asks for it on VCVIEW_GEMM=onednn. vck_onednn_status: the implementation's
+// name when available, otherwise why not. vck_onednn_prepare returns NULL when not available.
+typedef struct vck_onednn vck_onednn;
+int vck_onednn_available(void);
+const char *vck_onednn_status(void);
+vck_onednn *vck_onednn_prepare(const float *w, long n, long k);   // w: (n, k) row-major, copied
+void vck_onednn_free(vck_onednn *w);
+// c[t][·] = x[t][·]·Wᵀ (or += when accumulate) for tokens t0 ≤ t < t1, then the epilogue.
+void vck_onednn_gemm(vck_onednn *w, const float *x, long ldx, float *c, long ldc,
+                     long t0, long t1, int accumulate, const vck_epilogue *epilogue);
 
 // Runs fn(ctx, i) for 0 ≤ i < count on the calling thread and up to threads − 1 of the pool's
 // workers (started on first use, at most one per other core), each claiming the next chunk when it

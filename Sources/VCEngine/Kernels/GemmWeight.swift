@@ -1,4 +1,5 @@
 import CKernels
+import Glibc
 
 /// The fixed right-hand operand of C = A·Wᵀ: a convolution's weight re-laid for 1×1 or im2col
 /// products, or a Linear layer's (out × in, as PyTorch stores it).
@@ -9,23 +10,39 @@ import CKernels
 /// see `CKernels/packed_gemm.c`), W is packed here once with them, the plain copy is dropped (the
 /// packed one is the same size), and a product packs only the tokens. Otherwise W stays plain and
 /// products go through `gemmABt` (cblas_sgemm); both give the same sums up to summation order.
+///
+/// With `VCVIEW_GEMM=onednn` (and oneDNN present and passing its own self-check,
+/// `CKernels/onednn_gemm.c`) products run through oneDNN's matmul on weights reordered once
+/// instead: a measured alternative (docs/performance.md), not the reference the tests pin.
 final class GemmWeight: @unchecked Sendable {
     let outputs: Int, inputs: Int
     private let packed: OpaquePointer?
+    private let onednn: OpaquePointer?
     private let plain: [Float]
 
-    /// `w`: outputs × inputs, row-major.
-    init(_ w: [Float], outputs: Int, inputs: Int) {
+    /// Whether this process asked for oneDNN's products (`VCVIEW_GEMM=onednn`).
+    static let wantsOneDNN = getenv("VCVIEW_GEMM").map { String(cString: $0) } == "onednn"
+
+    /// `w`: outputs × inputs, row-major. `oneDNN`: use oneDNN's matmul where it is available.
+    init(_ w: [Float], outputs: Int, inputs: Int, oneDNN: Bool = GemmWeight.wantsOneDNN) {
         precondition(w.count == outputs * inputs)
         self.outputs = outputs; self.inputs = inputs
-        packed = w.withUnsafeBufferPointer { vck_pack($0.baseAddress!, outputs, inputs) }
-        plain = packed == nil ? w : []
+        onednn = oneDNN ? w.withUnsafeBufferPointer { vck_onednn_prepare($0.baseAddress!, outputs, inputs) } : nil
+        packed = onednn != nil ? nil : w.withUnsafeBufferPointer { vck_pack($0.baseAddress!, outputs, inputs) }
+        plain = packed == nil && onednn == nil ? w : []
     }
 
-    deinit { vck_packed_free(packed) }
+    deinit { vck_packed_free(packed); vck_onednn_free(onednn) }
 
     /// How products are computed in this process, for `vcview bench`.
     static var backend: String {
+        guard wantsOneDNN else { return openBLASBackend }
+        let status = String(cString: vck_onednn_status())
+        if vck_onednn_available() != 0 { return "oneDNN matmul (\(status)), weights reordered at load (VCVIEW_GEMM=onednn)" }
+        return "\(openBLASBackend) (VCVIEW_GEMM=onednn: \(status))"
+    }
+
+    private static var openBLASBackend: String {
         let family = String(cString: vck_packed_core())
         if vck_packed_available() != 0 { return "OpenBLAS \(family) kernel, weights packed at load" }
         switch family {
@@ -46,6 +63,10 @@ final class GemmWeight: @unchecked Sendable {
                  rows m: Int, accumulate: Bool = false, epilogue: GemmEpilogue? = nil, threads: Int? = nil) {
         if m == 0 || outputs == 0 { return }
         let threads = threads ?? EngineThreads.current
+        if let onednn {
+            oneDNNProduct(onednn, a, lda: lda, c, ldc: ldc, rows: m, accumulate: accumulate, epilogue: epilogue, threads: threads)
+            return
+        }
         guard let packed else {
             plain.withUnsafeBufferPointer { w in
                 gemmABt(a, lda: lda, w.baseAddress!, ldb: inputs, c, ldc: ldc, m: m, n: outputs, k: inputs,
@@ -79,6 +100,31 @@ final class GemmWeight: @unchecked Sendable {
         guard let epilogue else { split(nil); return }
         epilogue.withC { split($0) }
     }
+
+    /// The oneDNN path: threads split the tokens only (a share of the weights would need a
+    /// primitive and a reordered copy of its own).
+    private func oneDNNProduct(_ w: OpaquePointer, _ a: UnsafePointer<Float>, lda: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                               rows m: Int, accumulate: Bool, epilogue: GemmEpilogue?, threads: Int) {
+        vck_tally_macs(m * outputs * inputs)
+        let flops = Double(2 * m * outputs * inputs)
+        func split(_ e: UnsafePointer<vck_epilogue>?) {
+            nonisolated(unsafe) let a = a, c = c, w = w, e = e
+            let acc: Int32 = accumulate ? 1 : 0
+            if threads == 1 || m < 2 * 16 || !Parallel.pays(flops) {
+                vck_onednn_gemm(w, a, lda, c, ldc, 0, m, acc, e)
+            } else {
+                let chunks = max(threads, min(threads * Parallel.chunksPerThread, m / 96))
+                Parallel.forEach(chunks, threads: threads, flops: flops) { t in
+                    vck_onednn_gemm(w, a, lda, c, ldc, m * t / chunks, m * (t + 1) / chunks, acc, e)
+                }
+            }
+        }
+        guard let epilogue else { split(nil); return }
+        epilogue.withC { split($0) }
+    }
+
+    /// Whether this weight went oneDNN's way.
+    var isOneDNN: Bool { onednn != nil }
 
     /// Whether this weight went the packed way (`GemmWeightTests` checks it does where it can).
     var isPacked: Bool { packed != nil }
