@@ -27,7 +27,7 @@ extension Exporter {
         let st = shown.withUnsafeBufferPointer { ChannelStats(buffer: $0) }
         // VCStyle's rule for computed maps: diverging (zero at the centre) for IG's signed map,
         // sequential for the others, which are ≥ 0 by construction.
-        let cmap = o.colormap ?? (method.signed ? .diverging : .viridis)
+        let cmap = o.colormap ?? AttributionColormap.of(method)
         let tails = Tails(shown)
         var choice = choose(o, block: st, tails: tails, colormap: cmap, what: "the map", recorded: false)
         if choice.scale == nil {

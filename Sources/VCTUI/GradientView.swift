@@ -16,11 +16,11 @@ extension ExplorerState {
         return attributions.map(job)
     }
 
-    /// The map's colours: magma (as `vcview attribute` draws it), diverging for signed methods,
+    /// The map's colours: VCStyle's `AttributionColormap` (as export and `attribute` draw them),
     /// `c` overrides; the range is the shown values' min…max.
     func gradientStyle(_ map: AttributionMap?) -> PanelStyle {
         let method = map?.method ?? gradient?.method ?? .gradcam
-        let cmap = colormapOverride ?? (method.signed ? .diverging : .magma)
+        let cmap = colormapOverride ?? AttributionColormap.of(method)
         guard let map else { return PanelStyle(colormap: cmap, scale: HeatmapScale(lo: 0, hi: 1)) }
         var notes: [String] = []
         if let d = map.displayFormula { notes.append("shown as \(d)") }

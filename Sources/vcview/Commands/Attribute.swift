@@ -3,6 +3,7 @@ import Foundation
 import VCRender
 import VCEngine
 import VCExport
+import VCStyle
 
 /// `vcview attribute`: gradient attributions of one class for one image (docs/gradients.md).
 struct Attribute: ParsableCommand {
@@ -50,7 +51,7 @@ struct Attribute: ParsableCommand {
             let st = "\(method)_\(fileStem(usedSite))_class\(k)"
             try writeNpy((out as NSString).appendingPathComponent(st + ".npy"), shape: [h, w], values: map)
             let fig = MapFigure(title: "\(method) of \(label) at \(usedSite)", subtitle: [gm.name, input.description, formula],
-                                values: map, height: h, width: w, colormap: method == "ig" ? .diverging : .magma, caption: method)
+                                values: map, height: h, width: w, colormap: AttributionColormap.of(a.method), caption: method)
             try MapFigure.writeChecked(fig, directory: out, stem: st, fields: [
                 ("kind", .string(method)), ("site", .string(usedSite)), ("class", .int(k)), ("label", .string(label)),
                 ("logit", .float(logits[k])), ("formula", .string(formula)), ("model", .string(gm.name)),
