@@ -10,8 +10,10 @@
 // microseconds), then sleeps on a futex; the caller, once every chunk is claimed, spins a short
 // while for the others' last chunks and then sleeps on a futex too. If the caller had to wait far
 // longer for another participant's chunk than its own chunks took — that participant lost its core
-// mid-chunk — the pool runs the next regions on the caller alone for a back-off time (doubling
-// while it keeps happening), because on a shared core every region would risk the same stall.
+// mid-chunk — and the splits of the last hundred or so regions have, all told, cost more than they
+// saved, the pool runs the next regions on the caller alone for a back-off time (doubling while it
+// keeps happening), because on a shared core every region would risk the same stall. A lone stall
+// on free cores (an interrupt, a page fault) is paid for by the regions around it.
 //
 // The same back-off follows a run of lopsided regions, in which the caller ran almost every chunk
 // itself: the other participants are not getting their cores often enough for a split to pay,
@@ -24,6 +26,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,6 +68,8 @@ static int started = 0;                       // workers created so far (under p
 static uint64_t generation = 0;               // under pool_lock
 static long alone_until = 0, backoff = 0, clean_since_stall = 0;   // under pool_lock
 static double lopsided_score = 0;             // moving share of recent split regions that were lopsided
+static double split_credit = 0;               // decayed sum of the time recent splits saved (ns; under pool_lock)
+static const double CREDIT_DECAY = 0.99;      // about a forward pass's worth of regions
 static _Atomic double handoff_ns = -1;        // measured at first use (written under pool_lock)
 static vck_pool_stats stats;                  // under pool_lock
 static _Atomic int force_split = 0;           // tests: split every region, whatever it costs
@@ -104,8 +109,11 @@ static void finish_chunk(uint64_t region) {
 
 // A worker: claims chunks while the current region has any for it, otherwise waits for the ticket
 // to change — spinning for WORKER_SPIN_NS, then asleep on wake_word.
+static _Atomic int alive = 0;                 // workers that have started running
+
 static void *worker(void *arg) {
     long id = (long)arg;                    // 1 … MAX_WORKERS; the caller is participant 0
+    atomic_fetch_add(&alive, 1);
     for (;;) {
         uint64_t t = atomic_load_explicit(&ticket, memory_order_acquire);
         if ((long)T_PARTS(t) > id && T_NEXT(t) < T_COUNT(t)) {
@@ -200,9 +208,15 @@ static void handoff_task(void *ctx, long i) {
 // about half a millisecond of rounds (a worker that has not come within 100 µs is not coming
 // soon), the best one counting.
 static const long HANDOFF_EVERY_NS = 1000000000;
+static const long HANDOFF_RETRY_NS = 20000000;   // sooner after a round in which no worker came
+static const long WORKER_START_NS = 5000000;     // how long a new worker may take to start
 static long handoff_measured_at = 0;
 
 static void measure_handoff(void) {
+    // A worker created a moment ago may not be running yet; timing hand-offs to it would measure
+    // thread start-up and, as "too slow to pay", keep a fresh process on one thread for the next
+    // second (a `predict` is one pass). Wait a little for the workers to start first.
+    for (long t0 = now_ns(); atomic_load(&alive) < started && now_ns() - t0 < WORKER_START_NS;) sched_yield();
     long best = 1000000, start = now_ns();
     for (int round = 0; round < 24 && (round < 3 || now_ns() - start < 500000); round++) {
         struct handoff_probe p = { 0 };
@@ -212,7 +226,9 @@ static void measure_handoff(void) {
         if (round >= 2 && t < best) best = t;   // the first rounds wake the worker
     }
     handoff_ns = (double)best;
-    handoff_measured_at = now_ns();
+    // A probe that saw no worker within its 100 µs says the other cores are busy now; look again
+    // soon rather than a second from now.
+    handoff_measured_at = now_ns() - (best >= 100000 ? HANDOFF_EVERY_NS - HANDOFF_RETRY_NS : 0);
 }
 
 void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx) {
@@ -254,10 +270,17 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
         lopsided_score = lopsided_score * 0.875 + (lopsided ? 0.125 : 0);
         int stalled = waited > 2 * busy / (mine > 0 ? mine : 1) + STALL_SLACK_NS;
         if (stalled) { stats.stalls++; stats.stall_ns += waited; }
-        if (stalled || lopsided_score > 0.5) {
-            // Another participant held a chunk far longer than the caller's took (it lost its
-            // core), or the others have hardly been taking part: alone for a while.
+        // What splitting this region saved: the caller's chunks' pace applied to all of them,
+        // against what the region took. A stall makes it negative.
+        double alone_ns = mine > 0 ? (double)busy * count / mine : (double)busy;
+        split_credit = split_credit * CREDIT_DECAY + (alone_ns - (double)(busy + waited));
+        if ((stalled && split_credit < 0) || lopsided_score > 0.5) {
+            // Recent splits have cost more than they saved (other participants lose their cores
+            // mid-chunk), or the others have hardly been taking part: alone for a while. A rare
+            // stall on free cores (an interrupt, a page fault) is paid for by the regions around
+            // it and does not stop the splitting.
             lopsided_score = 0;
+            split_credit = 0;
             backoff = backoff == 0 ? BACKOFF_MIN_NS : backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : backoff * 2;
             alone_until = now_ns() + backoff;
             clean_since_stall = 0;
@@ -308,6 +331,6 @@ void vck_pool_reset(void) {
     vck_pool_stats zero = { 0 };
     stats = zero;
     atomic_store(&small_asked, 0);
-    alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0;
+    alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0; split_credit = 0;
     pthread_mutex_unlock(&pool_lock);
 }

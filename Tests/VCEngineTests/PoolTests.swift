@@ -72,6 +72,39 @@ final class PoolTests: XCTestCase {
         if Date().timeIntervalSince(ended) < 0.015 { XCTAssertEqual(PoolStats.read().backedOff, 1) }
     }
 
+    /// A lone stall among splits that have been paying (a worker interrupted once on free cores)
+    /// does not stop the splitting: the regions before it saved more than it cost. (Before, one
+    /// such stall sent the next 20 ms of regions to the caller alone; a quiet two-core machine
+    /// saw a few per second and spent half of every S pass on one thread.)
+    func testALoneStallAmongPayingSplitsDoesNotBackOff() throws {
+        guard ProcessInfo.processInfo.activeProcessorCount > 1 else { throw XCTSkip("one core: no workers") }
+        func spin(_ ms: Double) { let end = Date().addingTimeInterval(ms / 1000); while Date() < end {} }
+        // Paying splits: 8 chunks of 0.5 ms each, which two threads finish in about half the time.
+        for _ in 0..<40 { Parallel.forEach(8, threads: 2, flops: 1e15) { _ in spin(0.5) } }
+        let before = PoolStats.read()
+        guard before.split == 40, before.stalls == 0, before.callerChunks <= 200 else {
+            throw XCTSkip("the worker did not get its core for the paying regions (a loaded machine): \(before)")
+        }
+        let caller = pthread_self()
+        let lock = NSLock()
+        nonisolated(unsafe) var workerChunks = 0
+        func joined() -> Int { lock.lock(); defer { lock.unlock() }; return workerChunks }
+        // One region in which the worker holds a chunk 1.5 ms while the caller's take 0.1 ms.
+        Parallel.forEach(8, threads: 2, flops: 1e15) { i in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                if i == 0 { let end = Date().addingTimeInterval(2); while joined() == 0 && Date() < end {} }
+                spin(0.1); return
+            }
+            lock.lock(); workerChunks += 1; let first = workerChunks == 1; lock.unlock()
+            spin(first ? 1.5 : 0.1)
+        }
+        let after = PoolStats.read()
+        guard after.stalls == 1 else { throw XCTSkip("no stall was seen (\(after))") }
+        Parallel.forEach(8, threads: 2, flops: 1e15) { _ in spin(0.2) }
+        XCTAssertEqual(PoolStats.read().backedOff, 0, "one stall of 1.5 ms after 40 regions that each saved ~2 ms")
+        XCTAssertEqual(PoolStats.read().split, 42)
+    }
+
     /// Regions too small for a hand-off to pay run on the caller alone; large ones are split.
     func testSmallRegionsStayOnTheCaller() throws {
         guard let handoff = PoolStats.handoffMicroseconds else { throw XCTSkip("one core") }
