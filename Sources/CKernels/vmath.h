@@ -124,7 +124,39 @@ static inline vf verf(vf x) {
     return __builtin_elementwise_copysign(y, x);
 }
 
-static inline vf vgelu(vf x) { return 0.5f * x * (1.0f + verf(x * 0.70710678118654752f)); }
+// GELU(x) = x·Φ(x), Φ(x) = 1 − ½erfc(|x|/√2) for x ≥ 0 and ½erfc(|x|/√2) below, with the erfc of
+// 7.1.28 above, 1/P(|x|/√2)¹⁶: the 1/√2 is folded into P's coefficients and the ½ into them too
+// (each × 2^(1/16), so the sixteenth power doubles). The same approximation as
+// 0.5·x·(1 + verf(x/√2)) with fewer multiplies (no scaling of x, no sign transfer; 13 on the
+// multiply pipes against 15, which is what bounds it), and negative inputs keep their significant
+// bits instead of losing them to 1 + erf's cancellation. It is the most evaluated function of a
+// forward pass: twice per MLP hidden value. x = ±0 and NaN come out as themselves, −∞ as ≈ −0.
+static inline vf vgelu(vf x) {
+#if defined(__AVX512F__)
+    vf ax = __builtin_elementwise_abs(x);
+    // vminps returns its second operand when either is NaN: min(|x|, 8√2) keeps P¹⁶ finite
+    // (P(8)¹⁶ ≈ 1e24, where the tail is 0 in float) for large |x|, ±∞ and NaN alike.
+    vf az = (vf)_mm512_min_ps((__m512)ax, (__m512)vsplat(11.3137085f));
+    // aₖ/√2ᵏ · 2^(1/16), k = 6 … 1, then 2^(1/16) for the constant term.
+    vf p = vsplat(0.0000430638f * 0.125f * 1.0442737824f);
+    p = p * az + 0.0002765672f * 0.1767766953f * 1.0442737824f;
+    p = p * az + 0.0001520143f * 0.25f * 1.0442737824f;
+    p = p * az + 0.0092705272f * 0.3535533906f * 1.0442737824f;
+    p = p * az + 0.0422820123f * 0.5f * 1.0442737824f;
+    p = p * az + 0.0705230784f * 0.7071067812f * 1.0442737824f;
+    p = p * az + 1.0442737824f;
+    p = p * p; p = p * p; p = p * p; p = p * p;      // 2·P¹⁶
+    vf tail = vrcp(p);                               // ½erfc(|x|/√2) = Φ(−|x|)
+    // Below −8√2 the product would be x times a tail that stops shrinking at the clamp (−1e30
+    // would give −1e6): max(−8√2, x) there (vmaxps also returns x when x is NaN), so the result
+    // is ~1e-23, the 0 it should be.
+    vf xc = (vf)_mm512_max_ps((__m512)vsplat(-11.3137085f), (__m512)x);
+    return xc * vselect(x < 0.0f, tail, 1.0f - tail);
+#else
+    return 0.5f * x * (1.0f + verf(x * 0.70710678118654752f));
+#endif
+}
+
 static inline vf vsilu(vf x) { return x * vrcp(1.0f + vexp(-x)); }
 
 // softplus with PyTorch's threshold: x above 20, else log1p(eˣ), as log(u)·e/(u−1) with u = 1 + e:
