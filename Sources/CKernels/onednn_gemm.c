@@ -1,11 +1,10 @@
 // Matrix products through oneDNN's matmul primitive, on weights reordered once into the layout the
-// primitive picks: the alternative to packed_gemm.c's OpenBLAS path, which GemmWeight uses when
-// VCVIEW_GEMM=onednn (the library is opened on first use, not before).
+// primitive picks: the engine's default where libdnnl.so.2 is installed (GemmWeight;
+// VCVIEW_GEMM=openblas selects packed_gemm.c's OpenBLAS path instead).
 //
 // tools/bench/gemm_shapes measured oneDNN 2.6's brgemm matmul (avx512_core) 8–10% faster than the
-// OpenBLAS SKYLAKEX kernel on the engine's own product shapes, on one core, in isolation
-// (docs/performance.md). This path exists to measure that inside a forward pass; OpenBLAS stays
-// the default and the reference the parity tests run on.
+// OpenBLAS SKYLAKEX kernel on the engine's own product shapes, on one core, in isolation, and whole
+// forward passes 5–15% faster (docs/performance.md). Both paths are held to the same parity tests.
 //
 // The library is opened at run time (dlopen of libdnnl.so.2), so vcview neither links against it
 // nor needs it installed: built without the header, or run without the library, the path reports
@@ -15,11 +14,11 @@
 //
 // C(T×N) = X(T×K)·Wᵀ with W the PyTorch weight (N×K): in oneDNN's terms src X (T×K, row stride
 // ldx), weights Wᵀ (K×N, given as "ba", i.e. W row-major), dst C (T×N, row stride ldc). A primitive
-// is made per (T, ldx, ldc) a weight meets (a few per weight: the token chunks below) and kept;
-// the weights are reordered once per layout those primitives ask for (one, in practice). A chunk
-// oneDNN cannot make a primitive for is computed by cblas_sgemm on the plain weights kept. Products
-// run in chunks of at most 192 tokens, and the engine's own epilogue (the same per-row code as the
-// packed path's, so the same bits for the same raw product) runs on each chunk right after it.
+// is made per shape (T, N, K, ldx, ldc) and shared by every weight of that shape; each weight is
+// reordered once per layout its primitives ask for (one, in practice). A chunk oneDNN cannot make a
+// primitive for is computed by cblas_sgemm on the plain weights kept. Products run in chunks of at
+// most 192 tokens, and the engine's own epilogue (the same per-row code as the packed path's, so
+// the same bits for the same raw product) runs on each chunk right after it.
 #define _GNU_SOURCE
 #include "ckernels.h"
 #include <dlfcn.h>
@@ -57,15 +56,29 @@ typedef struct layout_entry {
     dnnl_memory_t mem;
 } layout_entry;
 
-// One primitive (t tokens, these strides), kept in a list whose entries never move: a thread may
-// run one while another adds the next.
+// One primitive per product shape (t tokens, n outputs, k inputs, these strides), shared by every
+// weight of that shape (the weights are an argument of each run, not part of the primitive): a
+// VCMamba-S pass has ~150 weights but ~40 shapes, and making a primitive descriptor per weight was
+// most of the 60 ms a one-pass `predict` spent in the library. Kept in a list whose entries never
+// move: a thread may run one while another adds the next.
+typedef struct shape_entry {
+    struct shape_entry *next;
+    long t, n, k, ldx, ldc;
+    dnnl_primitive_t prim;
+    size_t scratch;            // bytes of scratchpad the primitive needs
+    dnnl_memory_desc_t src, dst, scratch_md, weights;
+} shape_entry;
+
+static pthread_mutex_t shapes_lock = PTHREAD_MUTEX_INITIALIZER;
+static shape_entry *shapes;
+
+// A weight's primitive for t tokens with these strides: the shared shape and the weight reordered
+// for it, found on first use and then looked up without touching the shared list.
 typedef struct prim_entry {
     struct prim_entry *next;
     long t, ldx, ldc;
-    dnnl_primitive_t prim;
+    const shape_entry *shape;
     const layout_entry *layout;
-    size_t scratch;            // bytes of scratchpad the primitive needs
-    dnnl_memory_desc_t src, dst, scratch_md;
 } prim_entry;
 
 struct vck_onednn {
@@ -121,7 +134,7 @@ static float *thread_floats(long floats) {
 
 void vck_onednn_free(vck_onednn *w) {
     if (!w) return;
-    for (prim_entry *e = w->prims, *next; e; e = next) { next = e->next; p_dnnl_primitive_destroy(e->prim); free(e); }
+    for (prim_entry *e = w->prims, *next; e; e = next) { next = e->next; free(e); }
     for (layout_entry *l = w->layouts, *next; l; l = next) { next = l->next; p_dnnl_memory_destroy(l->mem); free(l); }
     pthread_mutex_destroy(&w->lock);
     free(w->plain);
@@ -169,22 +182,21 @@ static const layout_entry *layout(vck_onednn *w, const dnnl_memory_desc_t *md) {
     return l;
 }
 
-// The primitive for t tokens with these strides, made (and the weights reordered for it) on first
-// use; NULL when oneDNN cannot make one (the caller then computes the chunk with cblas_sgemm).
-static const prim_entry *primitive(vck_onednn *w, long t, long ldx, long ldc) {
-    pthread_mutex_lock(&w->lock);
-    prim_entry *e;
-    for (e = w->prims; e; e = e->next)
-        if (e->t == t && e->ldx == ldx && e->ldc == ldc) { pthread_mutex_unlock(&w->lock); return e; }
+// The shared primitive for this shape, made on first use; NULL when oneDNN cannot make one.
+static const shape_entry *shape_primitive(long t, long n, long k, long ldx, long ldc) {
+    pthread_mutex_lock(&shapes_lock);
+    shape_entry *e;
+    for (e = shapes; e; e = e->next)
+        if (e->t == t && e->n == n && e->k == k && e->ldx == ldx && e->ldc == ldc) { pthread_mutex_unlock(&shapes_lock); return e; }
     e = calloc(1, sizeof *e);
     dnnl_primitive_attr_t attr = NULL;
     dnnl_primitive_desc_t pd = NULL;
     int ok = e != NULL;
     if (ok) {
-        e->t = t; e->ldx = ldx; e->ldc = ldc;
+        e->t = t; e->n = n; e->k = k; e->ldx = ldx; e->ldc = ldc;
         dnnl_memory_desc_t any_w;
         dnnl_matmul_desc_t md;
-        dnnl_dims_t xdims = { t, w->k }, xstr = { ldx, 1 }, wdims = { w->k, w->n }, cdims = { t, w->n }, cstr = { ldc, 1 };
+        dnnl_dims_t xdims = { t, k }, xstr = { ldx, 1 }, wdims = { k, n }, cdims = { t, n }, cstr = { ldc, 1 };
         // The scratchpad is passed in per call (this thread's buffer): the library's own is shared.
         ok = p_dnnl_memory_desc_init_by_strides(&e->src, 2, xdims, dnnl_f32, xstr) == dnnl_success
             && p_dnnl_memory_desc_init_by_strides(&e->dst, 2, cdims, dnnl_f32, cstr) == dnnl_success
@@ -203,13 +215,33 @@ static const prim_entry *primitive(vck_onednn *w, long t, long ldx, long ldc) {
             if (p_dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
                 snprintf(D.impl, sizeof D.impl, "%s", impl);
         }
-        e->layout = layout(w, p_dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
-        ok = e->layout && p_dnnl_primitive_create(&e->prim, pd) == dnnl_success;
+        const dnnl_memory_desc_t *wmd = p_dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+        ok = wmd && p_dnnl_primitive_create(&e->prim, pd) == dnnl_success;
+        if (ok) e->weights = *wmd;
     }
     if (attr) p_dnnl_primitive_attr_destroy(attr);
     if (pd) p_dnnl_primitive_desc_destroy(pd);
     if (!ok) { free(e); e = NULL; }
-    else { e->next = w->prims; w->prims = e; }
+    else { e->next = shapes; shapes = e; }
+    pthread_mutex_unlock(&shapes_lock);
+    return e;
+}
+
+// The primitive for t tokens with these strides and this weight reordered for it, found (or made)
+// on first use; NULL when oneDNN cannot (the caller then computes the chunk with cblas_sgemm).
+static const prim_entry *primitive(vck_onednn *w, long t, long ldx, long ldc) {
+    pthread_mutex_lock(&w->lock);
+    prim_entry *e;
+    for (e = w->prims; e; e = e->next)
+        if (e->t == t && e->ldx == ldx && e->ldc == ldc) { pthread_mutex_unlock(&w->lock); return e; }
+    e = calloc(1, sizeof *e);
+    if (e) {
+        e->t = t; e->ldx = ldx; e->ldc = ldc;
+        e->shape = shape_primitive(t, w->n, w->k, ldx, ldc);
+        e->layout = e->shape ? layout(w, &e->shape->weights) : NULL;
+        if (!e->layout) { free(e); e = NULL; }
+        else { e->next = w->prims; w->prims = e; }
+    }
     pthread_mutex_unlock(&w->lock);
     return e;
 }
@@ -218,19 +250,19 @@ static const prim_entry *primitive(vck_onednn *w, long t, long ldx, long ldc) {
 // wants one) at sp. 0 when oneDNN failed to run it.
 static int raw_product(const prim_entry *e, const float *x, float *raw, float *sp) {
     dnnl_memory_t src = NULL, dst = NULL, scratch = NULL;
-    if (p_dnnl_memory_create(&src, &e->src, D.engine, (void *)x) != dnnl_success
-        || p_dnnl_memory_create(&dst, &e->dst, D.engine, raw) != dnnl_success) {
+    if (p_dnnl_memory_create(&src, &e->shape->src, D.engine, (void *)x) != dnnl_success
+        || p_dnnl_memory_create(&dst, &e->shape->dst, D.engine, raw) != dnnl_success) {
         if (src) p_dnnl_memory_destroy(src);
         return 0;
     }
     dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, src }, { DNNL_ARG_WEIGHTS, e->layout->mem }, { DNNL_ARG_DST, dst } };
     int nargs = 3;
-    if (e->scratch) {
-        if (p_dnnl_memory_create(&scratch, &e->scratch_md, D.engine, sp) != dnnl_success) scratch = NULL;
+    if (e->shape->scratch) {
+        if (p_dnnl_memory_create(&scratch, &e->shape->scratch_md, D.engine, sp) != dnnl_success) scratch = NULL;
         args[nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, scratch };
     }
     dnnl_stream_t s = thread_stream();
-    int ok = s && (scratch || !e->scratch) && p_dnnl_primitive_execute(e->prim, s, nargs, args) == dnnl_success && p_dnnl_stream_wait(s) == dnnl_success;
+    int ok = s && (scratch || !e->shape->scratch) && p_dnnl_primitive_execute(e->shape->prim, s, nargs, args) == dnnl_success && p_dnnl_stream_wait(s) == dnnl_success;
     p_dnnl_memory_destroy(src); p_dnnl_memory_destroy(dst);
     if (scratch) p_dnnl_memory_destroy(scratch);
     return ok;
@@ -248,7 +280,7 @@ void vck_onednn_gemm(vck_onednn *w, const float *x, long ldx, float *c, long ldc
         long j0 = t0 + (t1 - t0) * q / chunks, nc = t0 + (t1 - t0) * (q + 1) / chunks - j0;
         const prim_entry *e = primitive(w, nc, ldx, apart ? n : ldc);
         // This thread's buffer: the raw product (when apart), then the scratchpad.
-        float *buf = thread_floats(rawFloats + (e ? (long)(e->scratch / 4) : 0) + 16);
+        float *buf = thread_floats(rawFloats + (e ? (long)(e->shape->scratch / 4) : 0) + 16);
         float *raw = apart ? buf : c + j0 * ldc;
         if (!e || !raw_product(e, x + j0 * ldx, raw, buf + rawFloats))
             cblas(101, 111, 112, (int)nc, (int)n, (int)w->k, 1.0f, x + j0 * ldx, (int)ldx, w->plain, (int)w->k, 0.0f, raw, (int)(apart ? n : ldc));

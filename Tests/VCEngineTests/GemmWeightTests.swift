@@ -14,8 +14,16 @@ final class GemmWeightTests: XCTestCase {
             XCTAssertEqual(vck_packed_available(), 1)
             XCTAssertTrue(w.isPacked)
             let family = flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512dq") && flags.contains("avx512vl") ? "SKYLAKEX" : "HASWELL"
-            // (The suite may also run with VCVIEW_GEMM=onednn, whose products the backend names.)
-            if !GemmWeight.wantsOneDNN { XCTAssertEqual(EngineGemm.backend, "OpenBLAS \(family) kernel, weights packed at load") }
+            // The engine's default is oneDNN where it is installed; the suite also runs with
+            // VCVIEW_GEMM=openblas (scripts/test), and without oneDNN the packed path names why.
+            let packed = "OpenBLAS \(family) kernel, weights packed at load"
+            if !GemmWeight.wantsOneDNN {
+                XCTAssertEqual(EngineGemm.backend, "\(packed) (VCVIEW_GEMM=openblas)")
+            } else if vck_onednn_available() == 0 {
+                XCTAssertTrue(EngineGemm.backend.hasPrefix("\(packed) (oneDNN: "), EngineGemm.backend)
+            } else {
+                XCTAssertTrue(EngineGemm.backend.hasPrefix("oneDNN matmul ("), EngineGemm.backend)
+            }
         } else {
             XCTAssertFalse(w.isPacked)
             XCTAssertTrue(EngineGemm.backend.hasPrefix("cblas_sgemm"), EngineGemm.backend)
@@ -29,8 +37,8 @@ final class GemmWeightTests: XCTestCase {
         checkProductsEqualTheTripleLoop(oneDNN: false)
     }
 
-    /// oneDNN's path (`VCVIEW_GEMM=onednn`, `CKernels/onednn_gemm.c`), where the library is
-    /// installed: it must then pass its self-check, and give the triple loop's products (the
+    /// oneDNN's path (`CKernels/onednn_gemm.c`, the engine's default where the library is
+    /// installed): it must then pass its self-check, and give the triple loop's products (the
     /// same shapes, accumulate, threads) and the packed path's epilogues.
     func testOneDNNProductsEqualTheTripleLoop() throws {
         guard FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libdnnl.so.2") else {

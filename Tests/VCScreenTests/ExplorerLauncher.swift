@@ -17,6 +17,8 @@ final class ExplorerLauncher: XCTestCase {
         presenterOptions.presenter = env["VCTUI_PRESENTER"] != nil
         let session = try ExplorerSession.seeded(variant: variant, options: presenterOptions)
         let status = try runExplorer(session: session)
-        exit(status)
+        // As `vcview` does: background analyses may still be running, so no static destructors.
+        fflush(nil)
+        _exit(status)
     }
 }
