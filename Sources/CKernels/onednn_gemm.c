@@ -42,6 +42,7 @@
     X(dnnl_primitive_attr_set_scratchpad_mode) X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) \
     X(dnnl_primitive_desc_query_md) X(dnnl_primitive_desc_query) X(dnnl_primitive_create) \
     X(dnnl_primitive_destroy) X(dnnl_primitive_execute) X(dnnl_memory_create) X(dnnl_memory_destroy) \
+    X(dnnl_memory_set_data_handle) \
     X(dnnl_reorder_primitive_desc_create)
 
 #define DECLARE(f) static __typeof__(&f) p_##f;
@@ -63,6 +64,7 @@ typedef struct layout_entry {
 // move: a thread may run one while another adds the next.
 typedef struct shape_entry {
     struct shape_entry *next;
+    long id;                   // 0, 1, 2 … in the order made: the index of its per-thread memory objects
     long t, n, k, ldx, ldc;
     dnnl_primitive_t prim;
     size_t scratch;            // bytes of scratchpad the primitive needs
@@ -71,6 +73,7 @@ typedef struct shape_entry {
 
 static pthread_mutex_t shapes_lock = PTHREAD_MUTEX_INITIALIZER;
 static shape_entry *shapes;
+static long shape_count;
 
 // A weight's primitive for t tokens with these strides: the shared shape and the weight reordered
 // for it, found on first use and then looked up without touching the shared list.
@@ -101,7 +104,7 @@ static struct {
 } D = { PTHREAD_ONCE_INIT, 0, NULL, "", "" };
 
 // One stream per thread: the pool's threads run products at the same time.
-static pthread_key_t stream_key, scratch_key;
+static pthread_key_t stream_key, scratch_key, mems_key;
 static void free_stream(void *s) { p_dnnl_stream_destroy(s); }
 
 typedef struct { float *p; long floats; } thread_buf;
@@ -222,7 +225,7 @@ static const shape_entry *shape_primitive(long t, long n, long k, long ldx, long
     if (attr) p_dnnl_primitive_attr_destroy(attr);
     if (pd) p_dnnl_primitive_desc_destroy(pd);
     if (!ok) { free(e); e = NULL; }
-    else { e->next = shapes; shapes = e; }
+    else { e->id = shape_count++; e->next = shapes; shapes = e; }
     pthread_mutex_unlock(&shapes_lock);
     return e;
 }
@@ -246,26 +249,61 @@ static const prim_entry *primitive(vck_onednn *w, long t, long ldx, long ldc) {
     return e;
 }
 
+// This thread's memory objects for a shape (src, dst, scratchpad), made on first use and pointed
+// at each call's buffers: creating and destroying three per chunk was ~3% of an S pass (the
+// library's own allocations and checks), setting a handle is a store.
+typedef struct { dnnl_memory_t src, dst, scratch; } shape_mems;
+typedef struct { shape_mems *at; long count; } thread_mems;
+static void free_mems(void *p) {
+    thread_mems *m = p;
+    for (long i = 0; i < m->count; i++) {
+        if (m->at[i].src) p_dnnl_memory_destroy(m->at[i].src);
+        if (m->at[i].dst) p_dnnl_memory_destroy(m->at[i].dst);
+        if (m->at[i].scratch) p_dnnl_memory_destroy(m->at[i].scratch);
+    }
+    free(m->at);
+    free(m);
+}
+
+static shape_mems *thread_shape_mems(const shape_entry *e) {
+    thread_mems *m = pthread_getspecific(mems_key);
+    if (!m) { m = calloc(1, sizeof *m); if (!m) return NULL; pthread_setspecific(mems_key, m); }
+    if (e->id >= m->count) {
+        long count = (e->id + 1) * 2;
+        shape_mems *at = realloc(m->at, sizeof *at * count);
+        if (!at) return NULL;
+        memset(at + m->count, 0, sizeof *at * (count - m->count));
+        m->at = at; m->count = count;
+    }
+    shape_mems *s = &m->at[e->id];
+    if (!s->src) {
+        // Made with a placeholder handle (DNNL_MEMORY_NONE), pointed at real buffers per call.
+        if (p_dnnl_memory_create(&s->src, &e->src, D.engine, DNNL_MEMORY_NONE) != dnnl_success
+            || p_dnnl_memory_create(&s->dst, &e->dst, D.engine, DNNL_MEMORY_NONE) != dnnl_success
+            || (e->scratch && p_dnnl_memory_create(&s->scratch, &e->scratch_md, D.engine, DNNL_MEMORY_NONE) != dnnl_success)) {
+            if (s->src) p_dnnl_memory_destroy(s->src);
+            if (s->dst) p_dnnl_memory_destroy(s->dst);
+            s->src = s->dst = s->scratch = NULL;
+            return NULL;
+        }
+    }
+    return s;
+}
+
 // raw[t][·] = x[t][·]·Wᵀ for t tokens, rows ldx and ldr apart; the scratchpad (if the primitive
 // wants one) at sp. 0 when oneDNN failed to run it.
 static int raw_product(const prim_entry *e, const float *x, float *raw, float *sp) {
-    dnnl_memory_t src = NULL, dst = NULL, scratch = NULL;
-    if (p_dnnl_memory_create(&src, &e->shape->src, D.engine, (void *)x) != dnnl_success
-        || p_dnnl_memory_create(&dst, &e->shape->dst, D.engine, raw) != dnnl_success) {
-        if (src) p_dnnl_memory_destroy(src);
-        return 0;
-    }
-    dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, src }, { DNNL_ARG_WEIGHTS, e->layout->mem }, { DNNL_ARG_DST, dst } };
+    const shape_entry *sh = e->shape;
+    shape_mems *m = thread_shape_mems(sh);
+    if (!m) return 0;
+    if (p_dnnl_memory_set_data_handle(m->src, (void *)x) != dnnl_success
+        || p_dnnl_memory_set_data_handle(m->dst, raw) != dnnl_success
+        || (sh->scratch && p_dnnl_memory_set_data_handle(m->scratch, sp) != dnnl_success)) return 0;
+    dnnl_exec_arg_t args[4] = { { DNNL_ARG_SRC, m->src }, { DNNL_ARG_WEIGHTS, e->layout->mem }, { DNNL_ARG_DST, m->dst } };
     int nargs = 3;
-    if (e->shape->scratch) {
-        if (p_dnnl_memory_create(&scratch, &e->shape->scratch_md, D.engine, sp) != dnnl_success) scratch = NULL;
-        args[nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, scratch };
-    }
+    if (sh->scratch) args[nargs++] = (dnnl_exec_arg_t){ DNNL_ARG_SCRATCHPAD, m->scratch };
     dnnl_stream_t s = thread_stream();
-    int ok = s && (scratch || !e->shape->scratch) && p_dnnl_primitive_execute(e->shape->prim, s, nargs, args) == dnnl_success && p_dnnl_stream_wait(s) == dnnl_success;
-    p_dnnl_memory_destroy(src); p_dnnl_memory_destroy(dst);
-    if (scratch) p_dnnl_memory_destroy(scratch);
-    return ok;
+    return s && p_dnnl_primitive_execute(sh->prim, s, nargs, args) == dnnl_success && p_dnnl_stream_wait(s) == dnnl_success;
 }
 
 void vck_onednn_gemm(vck_onednn *w, const float *x, long ldx, float *c, long ldc,
@@ -335,6 +373,7 @@ static void discover(void) {
     if (p_dnnl_engine_create(&D.engine, dnnl_cpu, 0) != dnnl_success) { snprintf(D.why, sizeof D.why, "oneDNN has no CPU engine"); return; }
     pthread_key_create(&stream_key, free_stream);
     pthread_key_create(&scratch_key, free_buf);
+    pthread_key_create(&mems_key, free_mems);
     cblas_sgemm_fn sgemm = cblas = (cblas_sgemm_fn)dlsym(RTLD_DEFAULT, "cblas_sgemm");
     if (!sgemm) { snprintf(D.why, sizeof D.why, "no cblas_sgemm to check it against"); return; }
     // Tails in every dimension, several token chunks, rows of X and C wider than K and N.
