@@ -45,7 +45,9 @@ enum ExplorerLaunch {
         // another thread when `q` returns, and returning from main would run the C++ static
         // destructors of the libraries under them: oneDNN's, mid-product, segfaulted on about one
         // quit in five (`A` then `q`). The terminal is restored and every file written, so the
-        // process leaves here, streams flushed, without running them.
+        // process leaves here, streams flushed, without running them (its own exit report,
+        // VCVIEW_PEAK_REPORT, is written first: it is one of the atexit handlers skipped).
+        PeakReport.write()
         fflush(nil)
         _exit(status)
     }
