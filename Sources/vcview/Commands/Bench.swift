@@ -45,7 +45,12 @@ struct Bench: ParsableCommand {
             let threadCount = EngineThreads.current
             EngineThreads.set(1)
             let macs0 = ArithmeticFloor.macsSoFar
-            _ = try model.forward(input, observer: observer)
+            var partMacs: [String: Int] = [:], lastMacs = macs0
+            _ = try model.forward(input, observer: observer) { part in
+                let now = ArithmeticFloor.macsSoFar
+                partMacs[part, default: 0] += now - lastMacs
+                lastMacs = now
+            }
             let macs = ArithmeticFloor.macsSoFar - macs0
             EngineThreads.set(threadCount)
             _ = try model.forward(input, observer: observer)
@@ -79,10 +84,14 @@ struct Bench: ParsableCommand {
             let stats = Stats(totals)
             if json {
                 var stages: [String: Double] = [:]
-                for (k, v) in stageTimes { stages[k] = Stats(v).median }
+                var stageFloors: [String: Double] = [:]
+                for (k, v) in stageTimes {
+                    stages[k] = Stats(v).median
+                    stageFloors[k] = ArithmeticFloor.floorMilliseconds(macs: partMacs[k] ?? 0, gflops: peak.max, threads: threadCount)
+                }
                 print(jsonString(["model": name, "size": size, "threads": EngineThreads.current, "runs": totals.count,
                                   "median_ms": stats.median, "min_ms": stats.min, "max_ms": stats.max,
-                                  "stages_ms": stages, "peak_rss_mb": peakMB, "observe": observe ?? NSNull(),
+                                  "stages_ms": stages, "stage_floors_ms": stageFloors, "peak_rss_mb": peakMB, "observe": observe ?? NSNull(),
                                   "gemm": EngineGemm.backend, "runs_ms": totals, "cpu_ms": cpu, "macs": macs,
                                   "fma_peak_gflops": peak.max, "fma_probe_median_gflops": peak.median,
                                   "floor_ms": ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
@@ -95,6 +104,11 @@ struct Bench: ParsableCommand {
                 print("model: \(name)  input: \(size)×\(size)  threads: \(EngineThreads.current)  runs: \(totals.count)\(observe.map { "  observing: \($0)" } ?? "")")
                 print("matrix products: \(EngineGemm.backend)")
                 print(stageOrder.map { String(format: "%@ %.2f", $0, Stats(stageTimes[$0]!).median) }.joined(separator: "  ") + "  (ms, median)")
+                // Each part's median over its own floor: where the time above the floor is spent.
+                print(stageOrder.map { part -> String in
+                    let floor = ArithmeticFloor.floorMilliseconds(macs: partMacs[part] ?? 0, gflops: peak.max, threads: threadCount)
+                    return floor > 0 ? String(format: "%@ %.2f×", part, Stats(stageTimes[part]!).median / floor) : "\(part) –"
+                }.joined(separator: "  ") + "  (part ÷ its floor)")
                 print(String(format: "forward: median %.2f ms  min %.2f  max %.2f   peak memory %.0f MB", stats.median, stats.min, stats.max, peakMB))
                 print(String(format: "floor: %.3f GMACs × 2 / (%.1f GFLOP/s FMA peak × %d) = %.2f ms   time ÷ floor: best %.2f×  median %.2f×  (probe %.0f–%.0f GFLOP/s)",
                              Double(macs) / 1e9, peak.max, threadCount,

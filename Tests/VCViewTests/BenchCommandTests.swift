@@ -1,0 +1,40 @@
+import XCTest
+
+/// `vcview bench`: the floor it divides by is the pass's own multiply-adds, and the per-part
+/// floors (where the time above the floor goes) partition them.
+final class BenchCommandTests: XCTestCase {
+    private func bench(size: Int, json: Bool) throws -> CLI.Result {
+        let r = try CLI.run(["bench", "--variant", "S", "--size", String(size), "--threads", "1", "--runs", "2"] + (json ? ["--json"] : []))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r
+    }
+
+    func testPartFloorsPartitionThePassAndScaleWithPixels() throws {
+        let small = try CLI.json(try bench(size: 64, json: true).stdout)
+        let large = try CLI.json(try bench(size: 128, json: true).stdout)
+        let stages = try XCTUnwrap(small["stages_ms"] as? [String: Double])
+        let floors = try XCTUnwrap(small["stage_floors_ms"] as? [String: Double])
+        XCTAssertEqual(Set(floors.keys), Set(stages.keys))
+        for part in ["stem", "S1", "S2", "S3", "S4", "head"] {
+            XCTAssertGreaterThan(try XCTUnwrap(floors[part], part), 0, part)
+        }
+        // The parts' floors add up to the pass's (same peak, same threads).
+        let total = try XCTUnwrap(small["floor_ms"] as? Double)
+        XCTAssertEqual(floors.values.reduce(0, +), total, accuracy: total * 1e-9)
+        // Every layer but the head's pooling-then-Linear is linear in pixels: 4× the pixels,
+        // just under 4× the multiply-adds (the head's 1000×288 product stays the same).
+        let m1 = try XCTUnwrap(small["macs"] as? Int), m2 = try XCTUnwrap(large["macs"] as? Int)
+        XCTAssertGreaterThan(Double(m2) / Double(m1), 3.9)
+        XCTAssertLessThan(Double(m2) / Double(m1), 4.0)
+        // No pass beats the arithmetic it has to do at the core's measured peak.
+        XCTAssertGreaterThan(try XCTUnwrap(small["floor_ratio"] as? Double), 0.9)
+    }
+
+    func testTextReportNamesEveryPartWithItsRatio() throws {
+        let out = try bench(size: 64, json: false).stdout
+        let line = try XCTUnwrap(out.split(separator: "\n").first { $0.hasSuffix("(part ÷ its floor)") }, out)
+        for part in ["stem", "S1", "down1", "S2", "down2", "S3", "down3", "S4", "head"] {
+            XCTAssertNotNil(line.range(of: #"(^|  )\#(part) [0-9]+\.[0-9]{2}×"#, options: .regularExpression), "\(part) in \(line)")
+        }
+    }
+}
