@@ -64,28 +64,38 @@ static inline vf vrcp(vf x) {
 #endif
 }
 
-// eˣ: x = n·ln2 + r with |r| ≤ ½ln2 (ln2 split in two so n·ln2_hi is exact), e^r by its Taylor
-// series to r⁷ (relative error < 2e-7 on that interval), 2ⁿ built in the exponent bits.
+// eˣ: x = n·ln2 + r with |r| ≤ ½ln2 (ln2 split in two so n·ln2_hi is exact), e^r by a degree-6
+// polynomial (near-minimax on that interval: relative error 1.7e-8 with its float coefficients,
+// printed by tools/exp_poly.py), times 2ⁿ. With AVX-512, n is rounded by vrndscaleps and 2ⁿ
+// applied by vscalefps: 13 operations instead of the 17 of degree-7 Taylor and building 2ⁿ in the
+// exponent bits (the selective scan's exp(Δ·A), one per channel, state and step, is most of its
+// work).
 static inline vf vexp(vf x) {
     // Clamped so that 2ⁿ stays a finite normal float (n ≤ 127): e^88.3 ≈ 2.1e38 is the largest
     // result, never ∞, which keeps 1/(1 + eˣ) in SiLU well defined through vrcp.
     x = __builtin_elementwise_min(__builtin_elementwise_max(x, vsplat(-87.3f)), vsplat(88.3f));
+#if defined(__AVX512F__)
+    vf n = (vf)_mm512_roundscale_ps((__m512)(x * 1.44269504088896341f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+#else
     const vf magic = vsplat(12582912.0f);                 // 1.5·2²³: adding it rounds to an integer
     vf t = x * 1.44269504088896341f + magic;
     vf n = t - magic;
+#endif
     vf r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
-    vf p = vsplat(1.0f / 5040);
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
+    vf p = vsplat(0.00138368458f);
+    p = p * r + 0.00837481581f;
+    p = p * r + 0.0416682251f;
+    p = p * r + 0.166664198f;
+    p = p * r + 0.499999911f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
+#if defined(__AVX512F__)
+    return (vf)_mm512_scalef_ps((__m512)p, (__m512)n);
+#else
     vi ni = (vi)t - 0x4B400000;                           // n, from the low bits of t's pattern
-    vf scale = (vf)((ni + 127) << 23);
-    return p * scale;
+    return p * (vf)((ni + 127) << 23);
+#endif
 }
 
 // log x for x > 0: x = m·2ᵏ, m in [√½, √2), log m = 2·atanh(s), s = (m−1)/(m+1), odd series to s¹¹.
@@ -135,8 +145,8 @@ static inline vf verf(vf x) {
 // the most evaluated function of a forward pass: twice per MLP hidden value.
 // Coefficients: least squares on 40 Chebyshev nodes per interval in double, rounded to float
 // (tools/gelu_table.py prints these tables).
-// Above a = 6 (j = 31 is clamped to a ≤ 31.49h ≈ 5.998) T is ~1e-9, so x·(1 − T) is x; below
-// −6 the product uses max(x, −5.998), ~−6e-9, the 0 it should be (x·T at the clamp would grow
+// Above a = 6 (j = 31 is clamped to a ≤ 31.49h ≈ 5.998) T is ~1e-9, so x − x·T is x; below
+// −6 the product uses the clamped |x|, ~−6e-9, the 0 it should be (|x|·T at the clamp would grow
 // with |x|). x = ±0, +∞ and NaN come out as themselves, −∞ as ≈ −0.
 static const float gelu_c0[32] = {0.5f, 0.424468011f, 0.351619303f, 0.283854574f, 0.223058417f, 0.170451909f, 0.126548961f, 0.0912112221f, 0.0637781471f, 0.0432381332f, 0.0284055136f, 0.0180749167f, 0.0111354897f, 0.00663963566f, 0.0038303805f, 0.00213736692f, 0.00115331076f, 0.000601653184f, 0.000303383422f, 0.000147844621f, 6.9617352e-05f, 3.16712431e-05f, 1.39184822e-05f, 5.90808531e-06f, 2.42205238e-06f, 9.58871169e-07f, 3.66554644e-07f, 1.3529575e-07f, 4.82130602e-08f, 1.65863661e-08f, 5.50829293e-09f, 1.76578385e-09f};
 static const float gelu_c1[32] = {-0.0759889558f, -0.0746229067f, -0.070670329f, -0.06454245f, -0.056845624f, -0.0482827462f, -0.0395485125f, -0.0312400442f, -0.0237977766f, -0.0174825322f, -0.0123855555f, -0.00846193824f, -0.00557528809f, -0.00354248425f, -0.0021706589f, -0.00128267996f, -0.00073095056f, -0.000401698926f, -0.00021289046f, -0.000108806438f, -5.36285188e-05f, -2.5490579e-05f, -1.16843967e-05f, -5.16506134e-06f, -2.20184756e-06f, -9.05193531e-07f, -3.58870722e-07f, -1.37207209e-07f, -5.05892324e-08f, -1.79879383e-08f, -6.16803408e-09f, -2.03964268e-09f};
@@ -160,9 +170,10 @@ static inline vf vgelu(vf x) {
     p = p * f + VGELU_COLUMN(gelu_c1);
     vf tail = p * f + VGELU_COLUMN(gelu_c0);
 #undef VGELU_COLUMN
-    // vmaxps returns x (its second operand) when x is NaN.
-    vf xc = (vf)_mm512_max_ps((__m512)vsplat(-5.998095238f), (__m512)x);
-    return xc * vselect(x < 0.0f, tail, 1.0f - tail);
+    // x·Φ(x) = max(x, 0) − |x|·T(|x|) on both sides of 0, one multiply-add: x ≥ 0 gives
+    // x − x·T = x·(1 − T), x < 0 gives x·T. vmaxps returns x (its second operand) when x is NaN
+    // or ±0, so NaN stays NaN and −0 stays −0.
+    return (vf)_mm512_max_ps((__m512)vsplat(0.0f), (__m512)x) - az * tail;
 #else
     return 0.5f * x * (1.0f + verf(x * 0.70710678118654752f));
 #endif

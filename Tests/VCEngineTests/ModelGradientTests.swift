@@ -21,20 +21,29 @@ final class ModelGradientTests: XCTestCase {
         XCTAssertEqual(r.value, plain.data[0], accuracy: 1e-6)
     }
 
-    /// ⟨∇L, v⟩ against (L(x + εv) − L(x − εv)) / 2ε in float32 for a random direction v on 16 input
-    /// values (a dense direction crosses thousands of ReLU kinks); ε = 1e-2, tolerance 2%.
+    /// ⟨∇L, v⟩ against (L(x + εv) − L(x − εv)) / 2ε in float32, ε = 1e-2, tolerance 0.5%, for a
+    /// direction v on the 16 input values where the gradient is largest (v = sign(∂L/∂x)·m, m
+    /// random in [½, 1]): the finite difference measures the true derivative along any v, so a
+    /// gradient wrong where it matters shows; a dense direction would cross thousands of ReLU
+    /// kinks. Objectives: a logit, and a channel of the second Mamba layer's scan output, whose
+    /// derivative along v moves by 5–36% with each ablation (a reverse pass that ignored the
+    /// ablation would fail), while the finite difference agrees with the analytic one to 0.06%.
+    /// (A random sparse v, as before, gave derivatives of ~2e-4, a change of ~160 ulps of L over
+    /// 2ε: the kinks within ±ε and a few ulps of rounding moved the difference by up to 7%, and
+    /// the test passed or failed with the last bits of the GELU.)
     func testDirectionalDerivativesWithAblations() throws {
         let (g, x) = try setUpModel()
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15                      // a fixed direction (splitmix-style steps)
-        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
-        var v = [Float](repeating: 0, count: x.count)
-        for _ in 0..<16 { v[Int(next() % UInt64(x.count))] = Float(Double(next() % 2_000_001) / 1e6 - 1) }
         var off = MambaAblation(); off.enabledDirections = [true, false, true, true]
         var raster = MambaAblation(); raster.rasterScan = true
         var noB = MambaAblation(); noB.zeroDirectionBs = true
         for (name, ablation) in [("official", MambaAblation()), ("scan 2 off", off), ("raster", raster), ("no direction_Bs", noB)] {
-            for objective in [GradientObjective.logit(3), .channel(5, at: "network.6.1.mamba.u")] {
+            for objective in [GradientObjective.logit(3), .channel(5, at: "network.6.2.mamba.y")] {
                 let r = try g.gradient(of: objective, input: x, ablation: ablation)
+                var state: UInt64 = 0x9E37_79B9_7F4A_7C15                      // fixed magnitudes (splitmix-style steps)
+                func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+                let largest = r.input.data.indices.sorted { abs(r.input.data[$0]) > abs(r.input.data[$1]) }.prefix(16)
+                var v = [Float](repeating: 0, count: x.count)
+                for i in largest { v[i] = (r.input.data[i] < 0 ? -1 : 1) * Float(0.5 + Double(next() % 1_000_001) / 2e6) }
                 let analytic = zip(r.input.data, v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
                 let eps: Float = 1e-2
                 var xp = x, xm = x
@@ -42,9 +51,10 @@ final class ModelGradientTests: XCTestCase {
                 let fp = try g.gradient(of: objective, input: xp, ablation: ablation).value
                 let fm = try g.gradient(of: objective, input: xm, ablation: ablation).value
                 let numeric = Double(fp - fm) / Double(2 * eps)
-                // 2%, plus what float32 rounding of L (a few ulps) leaves of a difference over 2ε.
+                // 0.5%, plus what float32 rounding of L (a few ulps) leaves of a difference over 2ε.
                 let rounding = 8 * Double(max(abs(fp), abs(fm)).ulp) / Double(2 * eps)
-                XCTAssertEqual(analytic, numeric, accuracy: 2e-2 * abs(numeric) + rounding, "\(name), \(objective.summary)")
+                XCTAssertGreaterThan(abs(numeric), 100 * rounding, "\(name), \(objective.summary): the derivative stands above rounding")
+                XCTAssertEqual(analytic, numeric, accuracy: 5e-3 * abs(numeric) + rounding, "\(name), \(objective.summary)")
             }
         }
     }
