@@ -193,6 +193,50 @@ final class DenseConvTests: XCTestCase {
         }
     }
 
+    /// The direct convolution of few-channel maps (the stem's RGB input) equals the plain sum over
+    /// im2col's patches: the stem's 3×3/2 on maps whose width leaves a ragged group of eight
+    /// pixels, output widths that are not a multiple of 16 (M's 24 channels, 8, 40), other kernel
+    /// sizes and strides, maps narrower than the kernel, on one and two threads; and its fused
+    /// BN + activation gives the same bits as the separate epilogue pass.
+    func testDirectConvolutionEqualsReference() {
+        let saved = EngineThreads.current
+        defer { EngineThreads.set(saved) }
+        let shapes = [(3, 3, 2, 1, 16, 45, 38), (3, 3, 2, 1, 24, 17, 29), (3, 3, 2, 1, 32, 224, 224), (3, 5, 1, 2, 8, 9, 13),
+                      (4, 3, 1, 1, 40, 7, 20), (1, 3, 2, 0, 16, 11, 11), (3, 3, 2, 1, 16, 2, 1)]
+        for (c, k, stride, pad, o, h, w) in shapes {
+            let wt = Tensor(shape: [o, c, k, k], data: SeededWeights.uniforms(seed: 5, key: "w\(c)\(o)", count: o * c * k * k))
+            let conv = DenseConv(weight: wt, bias: nil, stride: stride, padding: pad)
+            XCTAssertNotNil(conv.directWeight)
+            let x = FeatureMap(height: h, width: w, channels: c, data: SeededWeights.uniforms(seed: 6, key: "x\(h)", count: h * w * c))
+            let (ho, wo) = conv.outputSize(h, w)
+            let cols = conv.im2colReference(x), kk = k * k * c
+            var ref = [Float](repeating: 0, count: ho * wo * o)
+            for p in 0..<(ho * wo) { for oc in 0..<o {
+                var s: Double = 0
+                for t in 0..<kk { s += Double(cols[p * kk + t]) * Double(conv.directWeight![t * o + oc]) }
+                ref[p * o + oc] = Float(s)
+            } }
+            let scale = SeededWeights.uniforms(seed: 7, key: "s", count: o).map { $0 + 1 }
+            let shift = SeededWeights.uniforms(seed: 8, key: "t", count: o)
+            for threads in [1, 2] {
+                EngineThreads.set(threads)
+                do {
+                    let raw = conv.raw(x)
+                    for (i, v) in raw.data.enumerated() {
+                        XCTAssertEqual(v, ref[i], accuracy: 1e-5 * max(1, abs(ref[i])), "\(c)→\(o) k\(k)/\(stride) \(h)×\(w) at \(i)")
+                    }
+                    for act in [EpilogueActivation.none, .relu, .gelu] {
+                        let epilogue = GemmEpilogue(scale: scale, shift: shift, act: act)
+                        let fused = conv.raw(x, epilogue: epilogue)
+                        var separate = raw
+                        separate.data.withUnsafeMutableBufferPointer { epilogue.applySeparately($0.baseAddress!, ldc: o, rows: ho * wo, channels: o) }
+                        XCTAssertEqual(fused.data, separate.data, "\(c)→\(o) k\(k)/\(stride) \(h)×\(w) \(act), \(threads) threads")
+                    }
+                }
+            }
+        }
+    }
+
     /// A convolution with its BatchNorm + activation fused into the product's tiles gives the same
     /// bits as the raw product followed by the separate epilogue pass (what runs when observers
     /// want the raw output), and likewise the residual epilogue, on one and two threads and with

@@ -33,6 +33,13 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
                    float *dst, long r0, long r1, long c0, long c1, float *scratch);
 long vck_depthwise_scratch(long w, long c, long k, long rows);
 
+// A dense k×k convolution (stride, zero padding pad) of a channels-last (h, w, cin) map with few
+// input channels, computed directly: for output rows oy0 ≤ oy < oy1 of width wo,
+// dst[oy][ox][o] = Σ src[iy][ix][ci]·wt[((ky·k + kx)·cin + ci)·cout + o] (no bias), then, when
+// scale is not NULL, act(dst·scale[o] + shift[o]) as in vck_affine_act.
+void vck_conv_direct(const float *src, long h, long w, long cin, long k, long stride, long pad, const float *wt,
+                     long cout, float *dst, long wo, long oy0, long oy1, const float *scale, const float *shift, int act);
+
 // im2col for a k×k convolution (stride, zero padding pad) of a channels-last (h, w, c) map:
 // for output rows oy0 ≤ oy < oy1 of width wo, dst[(oy·wo + ox)][(ky·k + kx)·c + ch], zeros outside.
 void vck_im2col(const float *src, long h, long w, long c, long k, long stride, long pad,

@@ -8,6 +8,10 @@ struct DenseConv: Sendable {
     /// (out, ky, kx, in): one row per output channel, matching the im2col patch order.
     let weight: GemmWeight
     let bias: [Float]
+    /// (ky, kx, in, out), for maps with at most `directInputs` channels (the stem's RGB input),
+    /// which are convolved directly (`vck_conv_direct`) instead of through im2col + GEMM.
+    let directWeight: [Float]?
+    static let directInputs = 4
 
     /// `w` is PyTorch's (out, in, k, k).
     init(weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int) {
@@ -19,6 +23,13 @@ struct DenseConv: Sendable {
         self.inChannels = i; self.outChannels = o; self.kernel = k; self.stride = stride; self.padding = padding
         self.weight = GemmWeight(r, outputs: o, inputs: k * k * i)
         self.bias = b?.data ?? [Float](repeating: 0, count: o)
+        if i <= Self.directInputs {
+            var d = [Float](repeating: 0, count: w.count)
+            for oc in 0..<o { for t in 0..<(k * k * i) { d[t * o + oc] = r[oc * k * k * i + t] } }
+            directWeight = d
+        } else {
+            directWeight = nil
+        }
     }
 
     func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
@@ -39,7 +50,9 @@ struct DenseConv: Sendable {
         let (ho, wo) = outputSize(x.height, x.width)
         var out = FeatureMap(uninitializedHeight: ho, width: wo, channels: outChannels)
         let kk = kernel * kernel * inChannels
-        if kernel == 1 && stride == 1 && padding == 0 {
+        if let dw = directWeight {
+            direct(x, dw, into: &out, epilogue: epilogue)
+        } else if kernel == 1 && stride == 1 && padding == 0 {
             x.data.withUnsafeBufferPointer { a in out.data.withUnsafeMutableBufferPointer { c in
                 weight.product(a.baseAddress!, lda: inChannels, c.baseAddress!, ldc: outChannels, rows: ho * wo, epilogue: epilogue)
             } }
@@ -52,8 +65,32 @@ struct DenseConv: Sendable {
         return out
     }
 
+    /// The direct convolution for few input channels: output rows split over the engine's threads,
+    /// an affine epilogue (BN + activation) applied to each value as it is stored; an epilogue into
+    /// a residual stream (never on these layers) as its own pass.
+    private func direct(_ x: FeatureMap, _ dw: [Float], into out: inout FeatureMap, epilogue: GemmEpilogue?) {
+        let (ho, wo) = outputSize(x.height, x.width)
+        let (kernel, stride, padding, cin, cout) = (self.kernel, self.stride, self.padding, inChannels, outChannels)
+        let (height, width) = (x.height, x.width)
+        let fused = epilogue.map { $0.residual == nil } ?? false
+        vck_tally_macs(ho * wo * cout * kernel * kernel * cin)
+        x.data.withUnsafeBufferPointer { srcBuf in dw.withUnsafeBufferPointer { wBuf in out.data.withUnsafeMutableBufferPointer { dstBuf in
+        (fused ? epilogue!.scale : []).withUnsafeBufferPointer { sBuf in (fused ? epilogue!.shift : []).withUnsafeBufferPointer { tBuf in
+            nonisolated(unsafe) let src = srcBuf.baseAddress!, wt = wBuf.baseAddress!, dst = dstBuf.baseAddress!
+            nonisolated(unsafe) let scale = fused ? sBuf.baseAddress : nil, shift = fused ? tBuf.baseAddress : nil
+            let act = fused ? epilogue!.act.rawValue : EpilogueActivation.none.rawValue
+            Parallel.rows(ho, flops: Double(2 * ho * wo * cout * kernel * kernel * cin)) { rows in
+                vck_conv_direct(src, height, width, cin, kernel, stride, padding, wt, cout, dst, wo,
+                                rows.lowerBound, rows.upperBound, scale, shift, act)
+            }
+        } } } } }
+        if let e = epilogue, !fused {
+            out.data.withUnsafeMutableBufferPointer { e.applySeparately($0.baseAddress!, ldc: cout, rows: ho * wo, channels: cout) }
+        }
+    }
+
     /// One row of k·k·Cin values per output pixel (zeros for taps outside the map): `vck_im2col`,
-    /// output rows split over the engine's threads (the stem's first convolution gathers 2.5 MB).
+    /// output rows split over the engine's threads (the stem's second convolution gathers 1.8 MB).
     func im2col(_ x: FeatureMap) -> [Float] {
         let (ho, wo) = outputSize(x.height, x.width)
         let kk = kernel * kernel * inChannels

@@ -1,0 +1,99 @@
+// Dense k×k convolution of a map with few input channels (the stem's RGB input), channels-last,
+// straight from the input: no im2col.
+#include "ckernels.h"
+#include "vmath.h"
+
+// Through im2col + GEMM, the stem's first convolution (3 → 16–32 channels, K = 27) gathered a
+// 1.4 MB patch matrix (as long as the product itself) and then ran the product at 70% of the FMA
+// peak (K = 27 and N = 16 are below the GEMM kernels' blocking). Here sixteen output channels are
+// one register, and each of the k·k·cin taps of a pixel is one broadcast of the input value times
+// the tap's weight vector, for eight adjacent output pixels at once (eight independent chains of
+// multiply-adds, enough to cover their latency). Rows of taps above or below the map are skipped;
+// pixels whose taps cross the left or right edge take the checked loop.
+
+__attribute__((always_inline)) static inline vf finish(vf acc, const float *scale, const float *shift, long c0, long n, int act) {
+    if (!scale) return acc;
+    vf sc = n == 16 ? vload(scale + c0) : vload_part(scale + c0, n);
+    vf sh = n == 16 ? vload(shift + c0) : vload_part(shift + c0, n);
+    return vact(acc * sc + sh, act);
+}
+
+__attribute__((always_inline)) static inline void put(float *p, vf v, long n) {
+    if (n == 16) vstore(p, v); else vstore_part(p, v, n);
+}
+
+// Eight output pixels ox .. ox + 7 of row oy, all of whose taps lie inside the map's columns, for
+// a full block of sixteen output channels from c0.
+__attribute__((always_inline)) static inline void pixels8(const float *src, long h, long w, const long cin, const long k,
+        const long stride, long pad, const float *wt, long cout, float *dst, long wo, long oy, long ox, long c0,
+        const float *scale, const float *shift, int act) {
+    vf a0 = vsplat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    for (long ky = 0; ky < k; ky++) {
+        long iy = oy * stride - pad + ky;
+        if (iy < 0 || iy >= h) continue;
+        const float *row = src + (iy * w + ox * stride - pad) * cin;
+        const float *wrow = wt + ky * k * cin * cout + c0;
+        for (long t = 0; t < k * cin; t++) {            // t = kx·cin + ci: one run of k·cin floats
+            vf wv = vload(wrow + t * cout);
+            const long ps = stride * cin;               // floats from one output pixel's taps to the next's
+            a0 += row[t] * wv;          a1 += row[t + ps] * wv;
+            a2 += row[t + 2 * ps] * wv; a3 += row[t + 3 * ps] * wv;
+            a4 += row[t + 4 * ps] * wv; a5 += row[t + 5 * ps] * wv;
+            a6 += row[t + 6 * ps] * wv; a7 += row[t + 7 * ps] * wv;
+        }
+    }
+    float *d = dst + (oy * wo + ox) * cout + c0;
+    vstore(d, finish(a0, scale, shift, c0, 16, act));            vstore(d + cout, finish(a1, scale, shift, c0, 16, act));
+    vstore(d + 2 * cout, finish(a2, scale, shift, c0, 16, act)); vstore(d + 3 * cout, finish(a3, scale, shift, c0, 16, act));
+    vstore(d + 4 * cout, finish(a4, scale, shift, c0, 16, act)); vstore(d + 5 * cout, finish(a5, scale, shift, c0, 16, act));
+    vstore(d + 6 * cout, finish(a6, scale, shift, c0, 16, act)); vstore(d + 7 * cout, finish(a7, scale, shift, c0, 16, act));
+}
+
+// One output pixel, every tap checked against the map's edges.
+static void pixel_checked(const float *src, long h, long w, long cin, long k, long stride, long pad, const float *wt,
+                          long cout, float *dst, long wo, long oy, long ox, long c0, long n,
+                          const float *scale, const float *shift, int act) {
+    vf acc = vsplat(0);
+    for (long ky = 0; ky < k; ky++) {
+        long iy = oy * stride - pad + ky;
+        if (iy < 0 || iy >= h) continue;
+        for (long kx = 0; kx < k; kx++) {
+            long ix = ox * stride - pad + kx;
+            if (ix < 0 || ix >= w) continue;
+            for (long ci = 0; ci < cin; ci++) {
+                const float *wp = wt + ((ky * k + kx) * cin + ci) * cout + c0;
+                acc += src[(iy * w + ix) * cin + ci] * (n == 16 ? vload(wp) : vload_part(wp, n));
+            }
+        }
+    }
+    put(dst + (oy * wo + ox) * cout + c0, finish(acc, scale, shift, c0, n, act), n);
+}
+
+__attribute__((always_inline)) static inline void rows_direct(const float *src, long h, long w, const long cin, const long k,
+        const long stride, long pad, const float *wt, long cout, float *dst, long wo, long oy0, long oy1,
+        const float *scale, const float *shift, int act) {
+    // Output columns whose taps all lie inside the map: lo ≤ ox < hi.
+    long lo = (pad + stride - 1) / stride;
+    long hi = w - k + pad >= 0 ? (w - k + pad) / stride + 1 : 0;
+    if (hi > wo) hi = wo;
+    if (lo > hi) lo = hi;
+    for (long oy = oy0; oy < oy1; oy++) {
+        for (long c0 = 0; c0 < cout; c0 += 16) {
+            long n = cout - c0 < 16 ? cout - c0 : 16;
+            long ox = 0;
+            for (; ox < lo; ox++) pixel_checked(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
+            if (n == 16)
+                for (; ox + 8 <= hi; ox += 8) pixels8(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, scale, shift, act);
+            for (; ox < wo; ox++) pixel_checked(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
+        }
+    }
+}
+
+void vck_conv_direct(const float *src, long h, long w, long cin, long k, long stride, long pad, const float *wt,
+                     long cout, float *dst, long wo, long oy0, long oy1, const float *scale, const float *shift, int act) {
+    // The stem's shape with its sizes known to the compiler, so the 27 taps unroll.
+    if (cin == 3 && k == 3 && stride == 2)
+        rows_direct(src, h, w, 3, 3, 2, pad, wt, cout, dst, wo, oy0, oy1, scale, shift, act);
+    else
+        rows_direct(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy0, oy1, scale, shift, act);
+}
