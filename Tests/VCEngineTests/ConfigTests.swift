@@ -154,6 +154,28 @@ final class VectorMathTests: XCTestCase {
     }
 }
 
+final class LayerNormTests: XCTestCase {
+    /// The vectorised LayerNorm equals the channel-by-channel loop in Double to float rounding, for the
+    /// models' widths (288, 576, 1024), ragged ones (7, 33, 100) and rows far from zero mean
+    /// (where a one-pass variance would cancel).
+    func testVectorisedLayerNormEqualsReference() {
+        for (c, offset) in [(288, 0), (576, 0), (1024, 0), (7, 0), (33, 3), (100, 1000), (16, -2)] as [(Int, Float)] {
+            let l = 5
+            let g = SeededWeights.uniforms(seed: 1, key: "g\(c)", count: c).map { $0 + 1 }
+            let b = SeededWeights.uniforms(seed: 2, key: "b\(c)", count: c)
+            let norm = LayerNorm(weight: g, bias: b)
+            let x = FeatureMap(height: 1, width: l, channels: c,
+                               data: SeededWeights.uniforms(seed: 3, key: "x\(c)", count: l * c).map { $0 * 4 + offset })
+            var fast = x, ref = x
+            norm.apply(&fast)
+            norm.reference(&ref)
+            for i in 0..<(l * c) {
+                XCTAssertEqual(fast.data[i], ref.data[i], accuracy: 2e-6 * max(1, abs(ref.data[i])), "c \(c) offset \(offset) at \(i)")
+            }
+        }
+    }
+}
+
 final class DepthwiseTests: XCTestCase {
     /// The register-blocked depthwise kernel equals the plain loop, for 3×3 and 7×7, channel
     /// counts with and without a ragged tail, maps smaller than the kernel, and every epilogue;

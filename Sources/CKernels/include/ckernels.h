@@ -33,6 +33,10 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
                    float *dst, long r0, long r1, long c0, long c1, float *scratch);
 long vck_depthwise_scratch(long w, long c, long k, long rows);
 
+// LayerNorm in place over each of `rows` rows of c values: (x − mean)·(var + eps)^−½·weight + bias,
+// biased variance (torch.nn.LayerNorm).
+void vck_layernorm(float *d, long rows, long c, const float *weight, const float *bias, float eps);
+
 // A dense k×k convolution (stride, zero padding pad) of a channels-last (h, w, cin) map with few
 // input channels, computed directly: for output rows oy0 ≤ oy < oy1 of width wo,
 // dst[oy][ox][o] = Σ src[iy][ix][ci]·wt[((ky·k + kx)·cin + ci)·cout + o] (no bias), then, when

@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// Eval-mode BatchNorm2d as a per-channel affine map: y = x·scale + shift with
@@ -32,19 +33,32 @@ struct LayerNorm: Sendable {
     let bias: [Float]
     let eps: Float = 1e-5
 
+    /// In place: `vck_layernorm` (C), the sums over channels vectorised.
     func apply(_ m: inout FeatureMap) {
-        let c = m.channels, l = m.tokens
+        let c = m.channels, l = m.tokens, eps = self.eps
         weight.withUnsafeBufferPointer { g in bias.withUnsafeBufferPointer { b in m.data.withUnsafeMutableBufferPointer { d in
-            for p in 0..<l {
-                let row = d.baseAddress! + p * c
-                var mean: Float = 0
-                for ch in 0..<c { mean += row[ch] }
-                mean /= Float(c)
-                var v: Float = 0
-                for ch in 0..<c { let z = row[ch] - mean; v += z * z }
-                let inv = 1 / (v / Float(c) + eps).squareRoot()
-                for ch in 0..<c { row[ch] = (row[ch] - mean) * inv * g[ch] + b[ch] }
-            }
+            vck_layernorm(d.baseAddress!, l, c, g.baseAddress!, b.baseAddress!, eps)
         } } }
+    }
+
+    /// The plain loop `apply` is tested against: channel after channel, in Double.
+    func reference(_ m: inout FeatureMap) {
+        let c = m.channels, l = m.tokens
+        for p in 0..<l {
+            let row = p * c
+            let (mean, inv) = moments(m.data, row: row, channels: c)
+            for ch in 0..<c { m.data[row + ch] = Float((Double(m.data[row + ch]) - mean) * inv * Double(weight[ch]) + Double(bias[ch])) }
+        }
+    }
+
+    /// The mean of one token's c channels and 1/√(variance + ε), in Double (the reference above
+    /// and the reverse pass).
+    func moments(_ data: [Float], row: Int, channels c: Int) -> (mean: Double, inv: Double) {
+        var mean = 0.0
+        for ch in 0..<c { mean += Double(data[row + ch]) }
+        mean /= Double(c)
+        var v = 0.0
+        for ch in 0..<c { let z = Double(data[row + ch]) - mean; v += z * z }
+        return (mean, 1 / (v / Double(c) + Double(eps)).squareRoot())
     }
 }

@@ -16,12 +16,7 @@ extension LayerNorm {
         var xhat = [Double](repeating: 0, count: c), gh = xhat
         for p in 0..<l {
             let row = p * c
-            var mean = 0.0
-            for ch in 0..<c { mean += Double(x.data[row + ch]) }
-            mean /= Double(c)
-            var v = 0.0
-            for ch in 0..<c { let z = Double(x.data[row + ch]) - mean; v += z * z }
-            let r = 1 / (v / Double(c) + Double(eps)).squareRoot()
+            let (mean, r) = moments(x.data, row: row, channels: c)
             var mg = 0.0, mgx = 0.0
             for ch in 0..<c {
                 xhat[ch] = (Double(x.data[row + ch]) - mean) * r
