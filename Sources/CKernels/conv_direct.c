@@ -23,9 +23,9 @@ __attribute__((always_inline)) static inline void put(float *p, vf v, long n) {
 }
 
 // Eight output pixels ox .. ox + 7 of row oy, all of whose taps lie inside the map's columns, for
-// a full block of sixteen output channels from c0.
+// the n ≤ 16 output channels from c0 (fewer in the last block of 24 or 40: masked lanes).
 __attribute__((always_inline)) static inline void pixels8(const float *src, long h, long w, const long cin, const long k,
-        const long stride, long pad, const float *wt, long cout, float *dst, long wo, long oy, long ox, long c0,
+        const long stride, long pad, const float *wt, long cout, float *dst, long wo, long oy, long ox, long c0, long n,
         const float *scale, const float *shift, int act) {
     vf a0 = vsplat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     for (long ky = 0; ky < k; ky++) {
@@ -34,7 +34,7 @@ __attribute__((always_inline)) static inline void pixels8(const float *src, long
         const float *row = src + (iy * w + ox * stride - pad) * cin;
         const float *wrow = wt + ky * k * cin * cout + c0;
         for (long t = 0; t < k * cin; t++) {            // t = kx·cin + ci: one run of k·cin floats
-            vf wv = vload(wrow + t * cout);
+            vf wv = n == 16 ? vload(wrow + t * cout) : vload_part(wrow + t * cout, n);
             const long ps = stride * cin;               // floats from one output pixel's taps to the next's
             a0 += row[t] * wv;          a1 += row[t + ps] * wv;
             a2 += row[t + 2 * ps] * wv; a3 += row[t + 3 * ps] * wv;
@@ -43,10 +43,10 @@ __attribute__((always_inline)) static inline void pixels8(const float *src, long
         }
     }
     float *d = dst + (oy * wo + ox) * cout + c0;
-    vstore(d, finish(a0, scale, shift, c0, 16, act));            vstore(d + cout, finish(a1, scale, shift, c0, 16, act));
-    vstore(d + 2 * cout, finish(a2, scale, shift, c0, 16, act)); vstore(d + 3 * cout, finish(a3, scale, shift, c0, 16, act));
-    vstore(d + 4 * cout, finish(a4, scale, shift, c0, 16, act)); vstore(d + 5 * cout, finish(a5, scale, shift, c0, 16, act));
-    vstore(d + 6 * cout, finish(a6, scale, shift, c0, 16, act)); vstore(d + 7 * cout, finish(a7, scale, shift, c0, 16, act));
+    put(d, finish(a0, scale, shift, c0, n, act), n);            put(d + cout, finish(a1, scale, shift, c0, n, act), n);
+    put(d + 2 * cout, finish(a2, scale, shift, c0, n, act), n); put(d + 3 * cout, finish(a3, scale, shift, c0, n, act), n);
+    put(d + 4 * cout, finish(a4, scale, shift, c0, n, act), n); put(d + 5 * cout, finish(a5, scale, shift, c0, n, act), n);
+    put(d + 6 * cout, finish(a6, scale, shift, c0, n, act), n); put(d + 7 * cout, finish(a7, scale, shift, c0, n, act), n);
 }
 
 // One output pixel, every tap checked against the map's edges.
@@ -82,8 +82,7 @@ __attribute__((always_inline)) static inline void rows_direct(const float *src, 
             long n = cout - c0 < 16 ? cout - c0 : 16;
             long ox = 0;
             for (; ox < lo; ox++) pixel_checked(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
-            if (n == 16)
-                for (; ox + 8 <= hi; ox += 8) pixels8(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, scale, shift, act);
+            for (; ox + 8 <= hi; ox += 8) pixels8(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
             for (; ox < wo; ox++) pixel_checked(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
         }
     }

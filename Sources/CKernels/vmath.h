@@ -48,9 +48,23 @@ static inline vf vsum16x16(const vf *v) {
          + __builtin_shufflevector(s3[0], s3[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
-// The first n (< 16) lanes from p, the rest zero; and the store of the first n lanes.
-static inline vf vload_part(const float *p, long n) { float t[16] = {0}; memcpy(t, p, (size_t)n * 4); return vload(t); }
-static inline void vstore_part(float *p, vf v, long n) { float t[16]; vstore(t, v); memcpy(p, t, (size_t)n * 4); }
+// The first n (< 16) lanes from p, the rest zero; and the store of the first n lanes. With
+// AVX-512 one masked load or store (the lanes past n are not touched, so reading past the end of
+// a buffer cannot fault); otherwise through a copy on the stack.
+static inline vf vload_part(const float *p, long n) {
+#if defined(__AVX512F__)
+    return (vf)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+#else
+    float t[16] = {0}; memcpy(t, p, (size_t)n * 4); return vload(t);
+#endif
+}
+static inline void vstore_part(float *p, vf v, long n) {
+#if defined(__AVX512F__)
+    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+#else
+    float t[16]; vstore(t, v); memcpy(p, t, (size_t)n * 4);
+#endif
+}
 
 // 1/x. A 512-bit division occupies the divider for ~16 cycles (it was half of GELU's time); the
 // 14-bit hardware estimate refined by one Newton step (relative error ~2⁻²⁸, below a float ulp)
