@@ -1,4 +1,5 @@
 import XCTest
+import VCEngine
 
 /// `vcview bench`: the floor it divides by is the pass's own multiply-adds, and the per-part
 /// floors (where the time above the floor goes) partition them.
@@ -30,11 +31,33 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(small["floor_ratio"] as? Double), 0.9)
     }
 
+    /// The work beside the multiply-adds that the floor + it counts: two GELUs per MLP hidden value
+    /// and one scan state update per channel, state, token and direction, as the configuration
+    /// implies them; and that floor lies above the multiply-add floor.
+    func testGELUAndScanCountsFollowTheConfiguration() throws {
+        let cfg = VCMambaConfig.S
+        for size in [64, 128] {
+            let r = try CLI.json(try bench(size: size, json: true).stdout)
+            let tokens = (0..<4).map { s -> Int in let side = (size / 4) >> s; return side * side }
+            let gelus = (0..<4).reduce(0) { $0 + cfg.depths[$1] * 2 * tokens[$1] * cfg.mlpHidden[$1] }
+            let updates = cfg.nMamba * 4 * tokens[3] * cfg.innerDim * cfg.stateDim
+            XCTAssertEqual(try XCTUnwrap(r["gelu_values"] as? Int), gelus, "size \(size)")
+            XCTAssertEqual(try XCTUnwrap(r["scan_updates"] as? Int), updates, "size \(size)")
+            let floor = try XCTUnwrap(r["floor_ms"] as? Double), work = try XCTUnwrap(r["work_floor_ms"] as? Double)
+            XCTAssertGreaterThan(work, floor)
+            XCTAssertGreaterThan(try XCTUnwrap(r["gelu_ns"] as? Double), 0)
+            XCTAssertGreaterThan(try XCTUnwrap(r["scan_update_ns"] as? Double), 0)
+            XCTAssertLessThan(try XCTUnwrap(r["work_floor_ratio"] as? Double), try XCTUnwrap(r["floor_ratio"] as? Double))
+        }
+    }
+
     func testTextReportNamesEveryPartWithItsRatio() throws {
         let out = try bench(size: 64, json: false).stdout
         let line = try XCTUnwrap(out.split(separator: "\n").first { $0.hasSuffix("(part ÷ its floor)") }, out)
         for part in ["stem", "S1", "down1", "S2", "down2", "S3", "down3", "S4", "head"] {
             XCTAssertNotNil(line.range(of: #"(^|  )\#(part) [0-9]+\.[0-9]{2}×"#, options: .regularExpression), "\(part) in \(line)")
         }
+        let beside = try XCTUnwrap(out.split(separator: "\n").first { $0.hasPrefix("beside the multiply-adds: GELU ") }, out)
+        XCTAssertNotNil(beside.range(of: #"floor \+ these = [0-9]+\.[0-9]{2} ms   time ÷ that: best [0-9]+\.[0-9]{2}×"#, options: .regularExpression), String(beside))
     }
 }

@@ -151,5 +151,11 @@ double vck_flops_per_ns(void);
 // Multiply-adds performed by the engine's products and convolutions so far (tally.c).
 void vck_tally_macs(long n);
 long vck_macs_tallied(void);
+// GELU values the MLPs evaluated, and state updates of the selective scan (one per channel,
+// state, step and enabled scan), so far.
+void vck_tally_gelu(long n);
+long vck_gelu_tallied(void);
+void vck_tally_scan(long n);
+long vck_scan_tallied(void);
 
 #endif

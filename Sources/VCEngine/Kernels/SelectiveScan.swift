@@ -89,6 +89,7 @@ enum SelectiveScan {
             for ni in 0..<n { bdir[(k * l + t) * n + ni] = x.B[t * n + ni] + x.directionBs[d * n + ni] }
         } }
         let enabled32 = enabled.map { Int32($0 ? 1 : 0) }
+        vck_tally_scan(enabled.filter { $0 }.count * l * e * n)
         let blocks = (e + 15) / 16
         // Per-block partial sums, added up below in block order whatever the thread split.
         let hnBlocks = hiddenNormsSquared == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: blocks * 4 * l * n)

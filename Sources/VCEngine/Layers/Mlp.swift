@@ -1,3 +1,5 @@
+import CKernels
+
 /// The convolutional MLP shared by FFN blocks and Mamba layers (official `Mlp(mid_conv=True)`):
 ///
 ///     x = act(norm1(fc1(x)))          # 1×1 conv C → Hd, BN, GELU   (sites mlp.fc1, mlp.norm1, mlp.act.0)
@@ -35,6 +37,7 @@ struct Mlp: Sendable {
 
     /// The hidden activation after the second GELU, (L, Hd).
     func hidden(_ x: FeatureMap, _ tap: Tap) -> FeatureMap {
+        vck_tally_gelu(2 * x.tokens * fc1.conv.outChannels)      // act.0 and act.1
         let h = fc1(x, .gelu, tap, convSite: site.fc1, bnSite: site.norm1, actSite: site.act0)
         if tap.wants(site.mid) || tap.wants(site.midNorm) {
             var m = mid(h)

@@ -33,6 +33,7 @@ extension Mlp {
         let flops = Double(2 * h * w * (2 * c * hd + 9 * hd))
         let threads = Parallel.pays(flops) ? min(EngineThreads.current, max(1, h / band)) : 1
         let fc1Epilogue = GemmEpilogue(scale: fc1.bn.scale, shift: fc1.shift, act: .gelu)
+        vck_tally_gelu(2 * h * w * hd)   // the model's count: the halo rows a thread recomputes are left out
         input.data.withUnsafeBufferPointer { inBuf in residual.data.withUnsafeMutableBufferPointer { resBuf in
         mid.weight.withUnsafeBufferPointer { mwBuf in mid.bias.withUnsafeBufferPointer { mbBuf in
         midNorm.scale.withUnsafeBufferPointer { msBuf in midNorm.shift.withUnsafeBufferPointer { mtBuf in

@@ -45,6 +45,7 @@ struct Bench: ParsableCommand {
             let threadCount = EngineThreads.current
             EngineThreads.set(1)
             let macs0 = ArithmeticFloor.macsSoFar
+            let gelu0 = ArithmeticFloor.geluSoFar, scan0 = ArithmeticFloor.scanUpdatesSoFar
             var partMacs: [String: Int] = [:], lastMacs = macs0
             _ = try model.forward(input, observer: observer) { part in
                 let now = ArithmeticFloor.macsSoFar
@@ -52,6 +53,7 @@ struct Bench: ParsableCommand {
                 lastMacs = now
             }
             let macs = ArithmeticFloor.macsSoFar - macs0
+            let gelus = ArithmeticFloor.geluSoFar - gelu0, scanUpdates = ArithmeticFloor.scanUpdatesSoFar - scan0
             EngineThreads.set(threadCount)
             _ = try model.forward(input, observer: observer)
             PoolStats.reset()
@@ -82,6 +84,14 @@ struct Bench: ParsableCommand {
             let peak = Stats(probes)
             let peakMB = peakResidentMB()
             let stats = Stats(totals)
+            // The work beside the multiply-adds that the model itself asks for, at this core's
+            // own rate for it (probed after the runs): what the floor plus it comes to.
+            let geluNs = ArithmeticFloor.geluNanoseconds(), scanNs = ArithmeticFloor.scanNanosecondsPerUpdate()
+            let geluMs = Double(gelus) * geluNs / 1e6 / Double(threadCount)
+            let scanMs = Double(scanUpdates) * scanNs / 1e6 / Double(threadCount)
+            let workFloors = floors.map { $0 + geluMs + scanMs }
+            let workRatios = Stats(totals.indices.map { totals[$0] / workFloors[$0] })
+            let floorMs = ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount)
             if json {
                 var stages: [String: Double] = [:]
                 var stageFloors: [String: Double] = [:]
@@ -96,6 +106,9 @@ struct Bench: ParsableCommand {
                                   "fma_peak_gflops": peak.max, "fma_probe_median_gflops": peak.median,
                                   "floor_ms": ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
                                   "floor_ratio": ratios.min, "floor_ratio_median": ratios.median,
+                                  "gelu_values": gelus, "gelu_ns": geluNs, "scan_updates": scanUpdates, "scan_update_ns": scanNs,
+                                  "work_floor_ms": floorMs + geluMs + scanMs,
+                                  "work_floor_ratio": workRatios.min, "work_floor_ratio_median": workRatios.median,
                                   "pool": ["regions": pool.regions, "small": pool.small, "backed_off": pool.backedOff,
                                            "split": pool.split, "chunks": pool.chunks, "caller_chunks": pool.callerChunks, "lopsided": pool.lopsided,
                                            "stalls": pool.stalls, "stall_ms": pool.stallMilliseconds,
@@ -114,6 +127,9 @@ struct Bench: ParsableCommand {
                              Double(macs) / 1e9, peak.max, threadCount,
                              ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
                              ratios.min, ratios.median, peak.min, peak.max))
+                print(String(format: "beside the multiply-adds: GELU %.2f M values × %.3f ns = %.2f ms, scan %.2f M state updates × %.3f ns = %.2f ms (÷ %d %@)   floor + these = %.2f ms   time ÷ that: best %.2f×  median %.2f×",
+                             Double(gelus) / 1e6, geluNs, geluMs, Double(scanUpdates) / 1e6, scanNs, scanMs, threadCount, threadCount == 1 ? "thread" : "threads",
+                             floorMs + geluMs + scanMs, workRatios.min, workRatios.median))
                 if threadCount > 1 {
                     print(String(format: "threads: %d regions split (caller ran %d of %d chunks; %d lopsided), %d alone as too small, %d alone backing off; %d stalls (%.1f ms)",
                                  pool.split, pool.callerChunks, pool.chunks, pool.lopsided, pool.small, pool.backedOff, pool.stalls, pool.stallMilliseconds))
