@@ -41,23 +41,23 @@ public enum ArithmeticFloor {
     /// the exp(Δ·A) the four scans share.
     public static func scanNanosecondsPerUpdate(rounds: Int = 6) -> Double {
         let l = 49, e = 576, n = 16
-        func filled(_ count: Int, _ lo: Float, _ hi: Float) -> [Float] {
-            (0..<count).map { lo + (hi - lo) * Float(($0 &* 2654435761) % 1000) / 1000 }
+        func filled(_ key: String, _ count: Int, _ lo: Float, _ hi: Float) -> [Float] {
+            SeededWeights.uniforms(seed: 0, key: key, count: count).map { lo + (hi - lo) * $0 }
         }
-        let u = filled(l * e, -1, 1), delta = filled(l * e, 0.01, 2), a = filled(e * n, -8, -0.5)
-        let bdir = filled(4 * l * n, -1, 1), c = filled(l * n, -1, 1), d = filled(e, 0, 1)
+        let u = filled("u", l * e, -1, 1), delta = filled("delta", l * e, 0.01, 2), a = filled("A", e * n, -8, -0.5)
+        let bdir = filled("B", 4 * l * n, -1, 1), c = filled("C", l * n, -1, 1), d = filled("D", e, 0, 1)
         let orders = (0..<4).flatMap { k in (0..<l).map { Int32(k % 2 == 0 ? $0 : l - 1 - $0) } }
         let enabled: [Int32] = [1, 1, 1, 1]
-        var ysum = [Float](repeating: 0, count: l * e), scratch = [Float](repeating: 0, count: l * n * 16 + 16)
+        var ysum = [Float](repeating: 0, count: l * e)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: l * n * 16 * 4, alignment: 64)
+        defer { scratch.deallocate() }
+        let dec = scratch.bindMemory(to: Float.self, capacity: l * n * 16)
         var best = Double.infinity
         for _ in 0..<rounds {
             let t0 = threadCPUNanoseconds()
-            ysum.withUnsafeMutableBufferPointer { y in scratch.withUnsafeMutableBufferPointer { s in
-                // 64-byte aligned scratch, as the kernel asks.
-                let raw = UnsafeMutableRawPointer(s.baseAddress!)
-                let aligned = raw.advanced(by: (64 - Int(bitPattern: raw) % 64) % 64).assumingMemoryBound(to: Float.self)
-                vck_scan4(l, e, n, u, delta, a, bdir, c, d, orders, enabled, y.baseAddress!, nil, nil, nil, nil, aligned, 0, e)
-            } }
+            ysum.withUnsafeMutableBufferPointer { y in
+                vck_scan4(l, e, n, u, delta, a, bdir, c, d, orders, enabled, y.baseAddress!, nil, nil, nil, nil, dec, 0, e)
+            }
             best = min(best, (threadCPUNanoseconds() - t0) / Double(4 * l * e * n))
         }
         return best

@@ -104,7 +104,7 @@ struct Bench: ParsableCommand {
                                   "stages_ms": stages, "stage_floors_ms": stageFloors, "peak_rss_mb": peakMB, "observe": observe ?? NSNull(),
                                   "gemm": EngineGemm.backend, "runs_ms": totals, "cpu_ms": cpu, "macs": macs,
                                   "fma_peak_gflops": peak.max, "fma_probe_median_gflops": peak.median,
-                                  "floor_ms": ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
+                                  "floor_ms": floorMs,
                                   "floor_ratio": ratios.min, "floor_ratio_median": ratios.median,
                                   "gelu_values": gelus, "gelu_ns": geluNs, "scan_updates": scanUpdates, "scan_update_ns": scanNs,
                                   "work_floor_ms": floorMs + geluMs + scanMs,
@@ -124,9 +124,7 @@ struct Bench: ParsableCommand {
                 }.joined(separator: "  ") + "  (part ÷ its floor)")
                 print(String(format: "forward: median %.2f ms  min %.2f  max %.2f   peak memory %.0f MB", stats.median, stats.min, stats.max, peakMB))
                 print(String(format: "floor: %.3f GMACs × 2 / (%.1f GFLOP/s FMA peak × %d) = %.2f ms   time ÷ floor: best %.2f×  median %.2f×  (probe %.0f–%.0f GFLOP/s)",
-                             Double(macs) / 1e9, peak.max, threadCount,
-                             ArithmeticFloor.floorMilliseconds(macs: macs, gflops: peak.max, threads: threadCount),
-                             ratios.min, ratios.median, peak.min, peak.max))
+                             Double(macs) / 1e9, peak.max, threadCount, floorMs, ratios.min, ratios.median, peak.min, peak.max))
                 print(String(format: "beside the multiply-adds: GELU %.2f M values × %.3f ns = %.2f ms, scan %.2f M state updates × %.3f ns = %.2f ms (÷ %d %@)   floor + these = %.2f ms   time ÷ that: best %.2f×  median %.2f×",
                              Double(gelus) / 1e6, geluNs, geluMs, Double(scanUpdates) / 1e6, scanNs, scanMs, threadCount, threadCount == 1 ? "thread" : "threads",
                              floorMs + geluMs + scanMs, workRatios.min, workRatios.median))
