@@ -20,7 +20,9 @@
 // and each region risks the stall above.
 //
 // Regions too small for a hand-off to pay (vck_parallel's flops, against a hand-off time measured
-// at first use) run on the caller alone as well.
+// at first use) run on the caller alone as well. Every second the pool looks again whether the
+// other cores are free: a worker that has work soon claims it, and one that does not get its core
+// makes every region "too small" for the next second (see measure_handoff and ask_worker).
 #define _GNU_SOURCE
 #include "ckernels.h"
 #include <limits.h>
@@ -70,7 +72,9 @@ static long alone_until = 0, backoff = 0, clean_since_stall = 0;   // under pool
 static double lopsided_score = 0;             // moving share of recent split regions that were lopsided
 static double split_credit = 0;               // decayed sum of the time recent splits saved (ns; under pool_lock)
 static const double CREDIT_DECAY = 0.99;      // about a forward pass's worth of regions
-static _Atomic double handoff_ns = -1;        // measured at first use (written under pool_lock)
+static _Atomic double handoff_ns = -1;        // what the cost model uses: measured at first use, then
+                                              // the awake figure or NO_WORKER_NS (written under pool_lock)
+static double handoff_awake_ns = -1;          // the last hand-off timed to a worker that came (under pool_lock)
 static vck_pool_stats stats;                  // under pool_lock
 static _Atomic int force_split = 0;           // tests: split every region, whatever it costs
 static _Atomic long small_asked = 0;          // regions vck_parallel_pays kept whole (not under the lock)
@@ -111,6 +115,31 @@ static void finish_chunk(uint64_t region) {
 // to change — spinning for WORKER_SPIN_NS, then asleep on wake_word.
 static _Atomic int alive = 0;                 // workers that have started running
 
+// The question worker 1 answers when it is asleep at the time the pool looks again (ask_worker):
+// how long after the question it ran, and the longest it then went without running while it
+// spun PROBE_WINDOW_NS (the core taken by another program shows as a gap of a time slice).
+static _Atomic uint32_t probe_asked = 0, probe_answered = 0;
+static _Atomic long probe_asked_at = 0, probe_came_ns = 0, probe_gap_ns = 0;
+static _Atomic long slow_wake_ns = 0;         // tests: how late a woken worker looks for work
+static const long PROBE_WINDOW_NS = 300000;
+
+static void answer_probe(uint64_t t) {
+    uint32_t q = atomic_load(&probe_asked);
+    long start = now_ns(), last = start, gap = 0;
+    long came = start - atomic_load(&probe_asked_at);
+    // Cut short by a region: the worker is needed, and it ran.
+    while (atomic_load_explicit(&ticket, memory_order_relaxed) == t) {
+        long n = now_ns();
+        if (n - last > gap) gap = n - last;
+        last = n;
+        if (n - start > PROBE_WINDOW_NS) break;
+        VCK_PAUSE();
+    }
+    atomic_store(&probe_came_ns, came);
+    atomic_store(&probe_gap_ns, gap);
+    atomic_store(&probe_answered, q);
+}
+
 static void *worker(void *arg) {
     long id = (long)arg;                    // 1 … MAX_WORKERS; the caller is participant 0
     atomic_fetch_add(&alive, 1);
@@ -130,12 +159,18 @@ static void *worker(void *arg) {
         long spin_start = now_ns();
         for (int n = 1; atomic_load_explicit(&ticket, memory_order_relaxed) == t; n++) {
             VCK_PAUSE();
+            if (id == 1 && atomic_load_explicit(&probe_asked, memory_order_relaxed) != atomic_load_explicit(&probe_answered, memory_order_relaxed)) {
+                answer_probe(t);
+                spin_start = now_ns();
+            }
             if (n % 64 == 0 && now_ns() - spin_start > WORKER_SPIN_NS) {
                 uint32_t w = atomic_load(&wake_word);
                 atomic_fetch_add(&sleepers, 1);
                 // Seen after the caller's store of a new ticket, or the caller sees sleepers > 0.
-                if (atomic_load(&ticket) == t) futex_wait(&wake_word, w);
+                if (atomic_load(&ticket) == t && atomic_load(&probe_asked) == atomic_load(&probe_answered)) futex_wait(&wake_word, w);
                 atomic_fetch_sub(&sleepers, 1);
+                long late = atomic_load_explicit(&slow_wake_ns, memory_order_relaxed);
+                for (long w0 = now_ns(); late > 0 && now_ns() - w0 < late;) VCK_PAUSE();
                 spin_start = now_ns();
             }
         }
@@ -205,9 +240,20 @@ static void handoff_task(void *ctx, long i) {
 
 // Measured at first use and again every HANDOFF_EVERY_NS: what it costs changes with the load on
 // the other cores (a busy core hands over late, and then regions are better run alone). At most
-// about half a millisecond of rounds (a worker that has not come within 100 µs is not coming
-// soon), the best one counting.
+// about half a millisecond of rounds (a worker that is awake and has its core claims within a
+// microsecond or two; one that has not come within 100 µs is not coming soon), the best one
+// counting. Timed this way only when the worker is awake (at first use, or spinning after a
+// region): waking a sleeping one is not part of a hand-off in a pass, and on some VMs an idle
+// vCPU runs a thread woken on it 0.1–3 ms late although nothing else wants it (a 2-vCPU Zen 5
+// guest: this probe, given a sleeping worker, said "busy" nearly every second, and a two-thread
+// pass split no region at all and ran slower than one thread). A sleeping worker is asked
+// instead (ask_worker).
 static const long HANDOFF_EVERY_NS = 1000000000;
+static const long WAKE_NS = 5000000;           // a worker asked must run within this …
+static const long GAP_NS = 200000;             // … and then not lose its core longer than this
+static const double NO_WORKER_NS = 100000;     // the hand-off figure when it does not: regions run alone
+static int probe_pending = 0;                  // under pool_lock
+static long probe_sent_at = 0;
 static const long WORKER_START_NS = 5000000;     // how long a new worker may take to start
 static long handoff_measured_at = 0;
 
@@ -225,10 +271,50 @@ static void measure_handoff(void) {
         if (round >= 2 && t < best) best = t;   // the first rounds wake the worker
     }
     handoff_ns = (double)best;
+    if (best < NO_WORKER_NS) handoff_awake_ns = (double)best;
     // A probe that saw no worker within its 100 µs says the other cores are busy: that holds for
     // the next second too. (Looking again after 20 ms let a hogged machine catch a lucky probe,
     // split the demo model's regions and stall: max 2.8× its median.)
     handoff_measured_at = now_ns();
+}
+
+// The look every second when the worker sleeps: wake it with a question instead of a region, go
+// on (the regions meanwhile keep the last figure), and read its answer at a later region. It came
+// within WAKE_NS and kept its core: the last hand-off timed to an awake worker holds (or, if none
+// ever came, it is timed now, while the worker spins after answering); otherwise the other cores
+// are busy for the next second. Under pool_lock.
+static void ask_worker(long now) {
+    if (probe_pending) {
+        if (atomic_load(&probe_answered) == atomic_load(&probe_asked)) {
+            probe_pending = 0;
+            if (atomic_load(&probe_came_ns) < WAKE_NS && atomic_load(&probe_gap_ns) < GAP_NS) {
+                if (handoff_awake_ns < 0) { measure_handoff(); return; }
+                handoff_ns = handoff_awake_ns;
+            } else {
+                handoff_ns = NO_WORKER_NS;
+            }
+            handoff_measured_at = now;
+        } else if (now - probe_sent_at > WAKE_NS) {
+            probe_pending = 0;                 // (its late answer to this question is ignored)
+            handoff_ns = NO_WORKER_NS;
+            handoff_measured_at = now;
+        }
+        return;
+    }
+    probe_sent_at = now;
+    atomic_store(&probe_asked_at, now);
+    atomic_fetch_add(&probe_asked, 1);
+    atomic_fetch_add(&wake_word, 1);
+    if (atomic_load(&sleepers) > 0) futex_wake_all(&wake_word);
+    probe_pending = 1;
+}
+
+// Whether it is time to look again, and the look: timed directly at first use or when the worker
+// is awake, asked when it sleeps. Under pool_lock, with workers started.
+static void refresh_handoff(long now) {
+    if (!probe_pending && handoff_ns >= 0 && now - handoff_measured_at <= HANDOFF_EVERY_NS) return;
+    if (handoff_ns < 0 || (!probe_pending && atomic_load(&sleepers) == 0)) { probe_pending = 0; measure_handoff(); return; }
+    ask_worker(now);
 }
 
 void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx) {
@@ -248,7 +334,7 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
     if (parts > started + 1) parts = started + 1;
     if (parts > count) parts = count;
     long now = now_ns();
-    if (parts > 1 && (handoff_ns < 0 || now - handoff_measured_at > HANDOFF_EVERY_NS)) measure_handoff();
+    if (parts > 1) refresh_handoff(now);
     stats.regions++;
     int forced = atomic_load_explicit(&force_split, memory_order_relaxed);
     if (parts <= 1 || (!forced && flops / vck_flops_per_ns() < HANDOFF_FACTOR * handoff_ns)) {
@@ -292,6 +378,7 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
 }
 
 void vck_pool_force_split(int on) { atomic_store(&force_split, on); }
+void vck_pool_test_slow_wake(long ns) { atomic_store(&slow_wake_ns, ns); }
 
 int vck_parallel_pays(double flops) {
     if (atomic_load_explicit(&force_split, memory_order_relaxed)) return 1;
@@ -307,9 +394,9 @@ double vck_handoff_ns(void) {
     if (pthread_mutex_trylock(&pool_lock) != 0) return handoff_ns;
     static long cores = 0;
     if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-    if (cores > 1 && (handoff_ns < 0 || now_ns() - handoff_measured_at > HANDOFF_EVERY_NS)) {
+    if (cores > 1) {
         start_workers(1);
-        if (started > 0) measure_handoff();
+        if (started > 0) refresh_handoff(now_ns());
     }
     double h = handoff_ns;
     pthread_mutex_unlock(&pool_lock);
@@ -332,5 +419,8 @@ void vck_pool_reset(void) {
     stats = zero;
     atomic_store(&small_asked, 0);
     alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0; split_credit = 0;
+    // Looked at again at the next use, and taken as busy until then (when it was measured before).
+    handoff_measured_at = 0;
+    if (handoff_ns >= 0) handoff_ns = NO_WORKER_NS;
     pthread_mutex_unlock(&pool_lock);
 }
