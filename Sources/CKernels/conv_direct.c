@@ -1,5 +1,5 @@
-// Dense k×k convolution of a map with few input channels (the stem's RGB input), channels-last,
-// straight from the input: no im2col.
+// Dense k×k convolution of a map with few input channels (the stem's RGB input, and up to 16),
+// channels-last, straight from the input: no im2col.
 #include "ckernels.h"
 #include "vmath.h"
 

@@ -215,16 +215,18 @@ final class DenseConvTests: XCTestCase {
         }
     }
 
-    /// The direct convolution of few-channel maps (the stem's RGB input) equals the plain sum over
-    /// im2col's patches: the stem's 3×3/2 on maps whose width leaves a ragged group of eight
-    /// pixels, output widths that are not a multiple of 16 (M's 24 channels, 8, 40), other kernel
-    /// sizes and strides, maps narrower than the kernel, on one and two threads; and its fused
+    /// The direct convolution of few-channel maps (the stem's RGB input, S's 16-channel map into
+    /// the second stem convolution) equals the plain sum over im2col's patches: the stem's 3×3/2
+    /// on maps whose width leaves a ragged group of eight pixels, output widths that are not a
+    /// multiple of 16 (M's 24 channels, 8, 40), 10 and 16 input channels, other kernel sizes and
+    /// strides, maps narrower than the kernel, on one and two threads; and its fused
     /// BN + activation gives the same bits as the separate epilogue pass.
     func testDirectConvolutionEqualsReference() {
         let saved = EngineThreads.current
         defer { EngineThreads.set(saved) }
         let shapes = [(3, 3, 2, 1, 16, 45, 38), (3, 3, 2, 1, 24, 17, 29), (3, 3, 2, 1, 32, 224, 224), (3, 5, 1, 2, 8, 9, 13),
-                      (4, 3, 1, 1, 40, 7, 20), (1, 3, 2, 0, 16, 11, 11), (3, 3, 2, 1, 16, 2, 1)]
+                      (4, 3, 1, 1, 40, 7, 20), (1, 3, 2, 0, 16, 11, 11), (3, 3, 2, 1, 16, 2, 1),
+                      (16, 3, 2, 1, 32, 23, 30), (10, 3, 2, 1, 24, 9, 17)]
         for (c, k, stride, pad, o, h, w) in shapes {
             let wt = Tensor(shape: [o, c, k, k], data: SeededWeights.uniforms(seed: 5, key: "w\(c)\(o)", count: o * c * k * k))
             let conv = DenseConv(weight: wt, bias: nil, stride: stride, padding: pad)

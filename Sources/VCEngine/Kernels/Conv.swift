@@ -8,10 +8,14 @@ struct DenseConv: Sendable {
     /// (out, ky, kx, in): one row per output channel, matching the im2col patch order.
     let weight: GemmWeight
     let bias: [Float]
-    /// (ky, kx, in, out), for maps with at most `directInputs` channels (the stem's RGB input),
-    /// which are convolved directly (`vck_conv_direct`) instead of through im2col + GEMM.
+    /// (ky, kx, in, out), for maps with at most `directInputs` channels (the stem's RGB input, and
+    /// VCMamba-S's 16-channel map into its second stem convolution), which are convolved directly
+    /// (`vck_conv_direct`) instead of through im2col + GEMM. S's second stem convolution took 0.50
+    /// → 0.40 ms so on this Zen 5 (no 1.8 MB patch matrix); at M's 24 and B's 32 channels the
+    /// direct loop was slower (its eight broadcast loads per tap and weight vector, against the
+    /// GEMM's register blocking), so those stay with im2col.
     let directWeight: [Float]?
-    static let directInputs = 4
+    static let directInputs = 16
 
     /// `w` is PyTorch's (out, in, k, k).
     init(weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int) {
