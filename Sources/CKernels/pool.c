@@ -419,7 +419,11 @@ void vck_pool_reset(void) {
     stats = zero;
     atomic_store(&small_asked, 0);
     alone_until = 0; backoff = 0; clean_since_stall = 0; lopsided_score = 0; split_credit = 0;
-    // Looked at again at the next use, and taken as busy until then (when it was measured before).
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void vck_pool_test_look_again(void) {
+    pthread_mutex_lock(&pool_lock);
     handoff_measured_at = 0;
     if (handoff_ns >= 0) handoff_ns = NO_WORKER_NS;
     pthread_mutex_unlock(&pool_lock);

@@ -121,7 +121,7 @@ final class PoolTests: XCTestCase {
         var seen: [Double] = []
         for _ in 0..<3 {
             usleep(20_000)                  // past the worker's 60 µs spin: it sleeps
-            vck_pool_reset()                // looked at again at the next use
+            vck_pool_test_look_again()      // looked at again at the next use, busy until then
             // The worker is asked and answers while the pool goes on; its answer is read at a
             // later call (polled here for up to 20 ms, as regions would).
             let end = Date().addingTimeInterval(0.02)

@@ -133,7 +133,7 @@ typedef struct {
     long regions, small, backed_off, split, chunks, caller_chunks, lopsided, stalls, stall_ns;
 } vck_pool_stats;
 vck_pool_stats vck_pool_stats_read(void);
-void vck_pool_reset(void);               // statistics to zero, back-off forgotten, the other cores looked at again at next use, hand-off measured again at next use
+void vck_pool_reset(void);               // statistics to zero, back-off forgotten, hand-off measured again at next use
 double vck_handoff_ns(void);             // the measured hand-off (−1 on one core)
 // Whether a region of this much arithmetic is worth splitting at all (the cost model alone; for
 // callers whose work is cheaper as one call than as chunks run one after another). A region it
@@ -145,6 +145,8 @@ void vck_pool_force_split(int on);
 // Tests: a worker woken from its sleep spins ns before it looks for work, as a thread on a vCPU
 // that the hypervisor resumes late.
 void vck_pool_test_slow_wake(long ns);
+// Tests: the other cores looked at again at the next use, and taken as busy until then.
+void vck_pool_test_look_again(void);
 // Tests: a worker woken from its sleep spins ns before it looks for work, as a thread on a vCPU
 // that the hypervisor resumes late.
 void vck_pool_test_slow_wake(long ns);
