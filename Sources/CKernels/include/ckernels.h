@@ -33,6 +33,13 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
                    float *dst, long r0, long r1, long c0, long c1, float *scratch);
 long vck_depthwise_scratch(long w, long c, long k, long rows);
 
+// The Mamba mixer's dt_proj with what follows it (dt_proj.c), tokens t0 ≤ t < t1: x rows ldx apart
+// (x_proj's output; its first r columns are dt), wt = dt_proj.weight transposed (r × e), and per
+// token dtp = x·wtᵀ + bias (dt_proj's output), pre = dtp + bias (softplus's input; skipped when
+// NULL) and delta = softplus(pre), each (t, e) row-major.
+void vck_dt_proj(const float *x, long ldx, long r, const float *wt, const float *bias, long e,
+                 float *dtp, float *pre, float *delta, long t0, long t1);
+
 // LayerNorm in place over each of `rows` rows of c values: (x − mean)·(var + eps)^−½·weight + bias,
 // biased variance (torch.nn.LayerNorm).
 void vck_layernorm(float *d, long rows, long c, const float *weight, const float *bias, float eps);

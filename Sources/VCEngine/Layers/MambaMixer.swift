@@ -1,3 +1,4 @@
+import CKernels
 import Glibc
 
 /// Switches for the live ablations of the Mamba layers (all off = the official model).
@@ -28,7 +29,7 @@ struct MambaMixer: Sendable {
     let inConv: ConvBN
     let conv2d: DepthwiseConv
     let xProj: GemmWeight              // (R + 2N, E)
-    let dtProjWeight: GemmWeight       // (E, R)
+    let dtProjT: [Float]               // (R, E): dt_proj.weight transposed, for `deltas`
     let dtProjBias: [Float]            // (E)
     let A: [Float]                     // (E, N) = −exp(A_log)
     let D: [Float]                     // (E)
@@ -62,7 +63,9 @@ struct MambaMixer: Sendable {
         let xp = try w("\(p).x_proj.weight"), dtw = try w("\(p).dt_proj.weight")
         let aLog = try w("\(p).A_log")
         xProj = GemmWeight(xp.data, outputs: xp.shape[0], inputs: xp.shape[1])
-        dtProjWeight = GemmWeight(dtw.data, outputs: dtw.shape[0], inputs: dtw.shape[1])
+        var dtT = [Float](repeating: 0, count: dtw.count)
+        for ei in 0..<dtw.shape[0] { for k in 0..<dtw.shape[1] { dtT[k * dtw.shape[0] + ei] = dtw.data[ei * dtw.shape[1] + k] } }
+        dtProjT = dtT
         dtProjBias = try w("\(p).dt_proj.bias").data
         A = aLog.data.map { -expf($0) }
         D = try w("\(p).D").data
@@ -93,19 +96,7 @@ struct MambaMixer: Sendable {
             xProj.product(a.baseAddress!, lda: e, c.baseAddress!, ldc: f, rows: l)
         } }
         tap.tensor(site.xProj) { Tensor(shape: [1, l, f], data: xdbl) }
-        var dtp = [Float](repeating: 0, count: l * e)                // (L, E) = dt_proj(dt_raw)
-        xdbl.withUnsafeBufferPointer { a in dtp.withUnsafeMutableBufferPointer { c in
-            dtProjWeight.product(a.baseAddress!, lda: f, c.baseAddress!, ldc: e, rows: l)
-        } }
-        var delta = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
-        dtp.withUnsafeMutableBufferPointer { dp in delta.withUnsafeMutableBufferPointer { dl in dtProjBias.withUnsafeBufferPointer { b in
-            for t in 0..<l { for ei in 0..<e {
-                let v = dp[t * e + ei] + b[ei]                       // nn.Linear's bias
-                dp[t * e + ei] = v
-                dl[t * e + ei] = v + b[ei]                           // selective_scan's delta_bias: the same bias again
-            } }
-        } } }
-        delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
+        let (dtp, _, delta) = deltas(xdbl, tokens: l, withPre: false)   // (L, E) each
         tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
         tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
         let (bm, cm) = splitBC(xdbl, tokens: l, rank: r, state: n, tap, height: x.height, width: x.width)
@@ -149,6 +140,48 @@ struct MambaMixer: Sendable {
 }
 
 extension MambaMixer {
+    /// dt_proj of x_proj's dt columns (the first R of each token's R + 2N) with nn.Linear's bias:
+    /// `dtp` (site dt_proj); `pre` = dtp + the same bias again (selective_scan's delta_bias, the
+    /// official quirk), softplus's input, kept for the gradient pass when `withPre`; and Δ =
+    /// softplus(pre). One pass per token in `vck_dt_proj`, tokens split over the engine's threads;
+    /// `deltasReference` is the plain loop it is tested against. Shared by the forward and the
+    /// gradient pass's own forward, so both see the same bits.
+    func deltas(_ xdbl: [Float], tokens l: Int, withPre: Bool) -> (dtp: [Float], pre: [Float], delta: [Float]) {
+        let e = inner, r = rank, f = r + 2 * state
+        precondition(xdbl.count == l * f)
+        var dtp = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
+        var pre = [Float](unsafeUninitializedCapacity: withPre ? l * e : 0) { _, count in count = withPre ? l * e : 0 }
+        var delta = [Float](unsafeUninitializedCapacity: l * e) { _, count in count = l * e }
+        vck_tally_macs(l * e * r)
+        xdbl.withUnsafeBufferPointer { x in dtProjT.withUnsafeBufferPointer { w in dtProjBias.withUnsafeBufferPointer { b in
+        dtp.withUnsafeMutableBufferPointer { dp in pre.withUnsafeMutableBufferPointer { pp in delta.withUnsafeMutableBufferPointer { dl in
+            nonisolated(unsafe) let ptrs = (x.baseAddress!, w.baseAddress!, b.baseAddress!, dp.baseAddress!, withPre ? pp.baseAddress : nil, dl.baseAddress!)
+            // Per output about 2R flops of product and ~40 of softplus.
+            let flops = Double(l * e * (2 * r + 40))
+            let chunks = EngineThreads.current > 1 && Parallel.pays(flops) ? min(l, EngineThreads.current) : 1
+            Parallel.forEach(chunks, flops: flops) { c in
+                vck_dt_proj(ptrs.0, f, r, ptrs.1, ptrs.2, e, ptrs.3, ptrs.4, ptrs.5, l * c / chunks, l * (c + 1) / chunks)
+            }
+        } } } } } }
+        return (dtp, pre, delta)
+    }
+
+    /// The plain loops `deltas` is tested against: the product summed in Double, then the two
+    /// biases and softplus (`VectorMath`).
+    func deltasReference(_ xdbl: [Float], tokens l: Int) -> (dtp: [Float], pre: [Float], delta: [Float]) {
+        let e = inner, r = rank, f = r + 2 * state
+        var dtp = [Float](repeating: 0, count: l * e), pre = dtp
+        for t in 0..<l { for ei in 0..<e {
+            var s: Double = 0
+            for k in 0..<r { s += Double(xdbl[t * f + k]) * Double(dtProjT[k * e + ei]) }
+            dtp[t * e + ei] = Float(s) + dtProjBias[ei]
+            pre[t * e + ei] = dtp[t * e + ei] + dtProjBias[ei]
+        } }
+        var delta = pre
+        delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
+        return (dtp, pre, delta)
+    }
+
     /// B and C of every token from x_proj's output (L, R + 2N): columns R..<R+N and R+N..<R+2N
     /// (`x_dbl.split([dt_rank, N, N])`), emitted at their sites. Shared by the forward and the
     /// gradient pass's own forward.

@@ -47,14 +47,7 @@ struct MambaMixerGradient: Sendable {
             m.xProj.product(a.baseAddress!, lda: e, c.baseAddress!, ldc: f, rows: l)
         } }
         tap.tensor(site.xProj) { Tensor(shape: [1, l, f], data: xdbl) }
-        var dtp = [Float](repeating: 0, count: l * e)
-        xdbl.withUnsafeBufferPointer { a in dtp.withUnsafeMutableBufferPointer { c in
-            m.dtProjWeight.product(a.baseAddress!, lda: f, c.baseAddress!, ldc: e, rows: l)
-        } }
-        var pre = dtp
-        for t in 0..<l { for ei in 0..<e { dtp[t * e + ei] += m.dtProjBias[ei]; pre[t * e + ei] = dtp[t * e + ei] + m.dtProjBias[ei] } }
-        var delta = pre
-        delta.withUnsafeMutableBufferPointer { VectorMath.softplus($0.baseAddress!, l * e) }
+        let (dtp, pre, delta) = m.deltas(xdbl, tokens: l, withPre: true)
         tap.tensor(site.dtProj) { Tensor(shape: [1, l, e], data: dtp) }
         tap.map(site.dt, FeatureMap(height: x.height, width: x.width, channels: e, data: delta))
         let (bm, cm) = m.splitBC(xdbl, tokens: l, rank: r, state: n, tap, height: x.height, width: x.width)
