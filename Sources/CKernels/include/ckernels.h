@@ -33,6 +33,11 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
                    float *dst, long r0, long r1, long c0, long c1, float *scratch);
 long vck_depthwise_scratch(long w, long c, long k, long rows);
 
+// dst[ch·l + p] = src[p·c + ch]·scale[ch] + shift[ch] (two roundings) for tokens t0 ≤ p < t1 and
+// channels c0 ≤ ch < c1: channels-last (l, c) to channels-first (nchw.c).
+void vck_nchw(const float *src, long l, long c, const float *scale, const float *shift, float *dst,
+              long t0, long t1, long c0, long c1);
+
 // The Mamba mixer's dt_proj with what follows it (dt_proj.c), tokens t0 ≤ t < t1: x rows ldx apart
 // (x_proj's output; its first r columns are dt), wt = dt_proj.weight transposed (r × e), and per
 // token dtp = x·wtᵀ + bias (dt_proj's output), pre = dtp + bias (softplus's input; skipped when

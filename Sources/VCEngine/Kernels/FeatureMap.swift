@@ -1,3 +1,4 @@
+import CKernels
 /// A channels-last (NHWC, batch 1) activation: `data[(i * width + j) * channels + c]`.
 ///
 /// Channels-last makes 1×1 convolutions a single GEMM, lets depthwise convolutions, norms and the
@@ -45,9 +46,9 @@ public struct FeatureMap: Sendable {
     /// To PyTorch's (1, C, H, W), optionally mapping each value through a per-channel affine
     /// `x * scale[c] + shift[c]` (used to show pre-/post-BatchNorm views of one buffer).
     ///
-    /// A tiled transpose: 32 tokens × 32 channels at a time, so both the reads and the writes stay
-    /// in cache lines already fetched (a plain strided loop is 3–4× slower on large maps, and
-    /// observers copy every activation they ask for).
+    /// `vck_nchw` (C): 16 × 16 tiles transposed in registers, the map applied on the way (two
+    /// roundings, as `nchwReference`, the plain loop it is tested against); split over the
+    /// engine's threads in 32 × 32 blocks, since observers copy every activation they ask for.
     public func nchw(scale: [Float]? = nil, shift: [Float]? = nil) -> Tensor {
         let c = channels, l = tokens
         let ones = scale ?? [Float](repeating: 1, count: c), zeros = shift ?? [Float](repeating: 0, count: c)
@@ -58,20 +59,8 @@ public struct FeatureMap: Sendable {
                 let tile = 32
                 let channelTiles = (c + tile - 1) / tile, tokenTiles = (l + tile - 1) / tile
                 func convert(_ tokens: Range<Int>, _ channels: Range<Int>) {
-                    var p0 = tokens.lowerBound * tile
-                    let end = min(tokens.upperBound * tile, l)
-                    while p0 < end {
-                        let p1 = min(p0 + tile, end)
-                        for ct in channels {
-                            let c0 = ct * tile, c1 = min(c0 + tile, c)
-                            for ch in c0..<c1 {
-                                let s = sc[ch], t = sh[ch]
-                                let row = dstBase + ch * l
-                                for p in p0..<p1 { row[p] = src[p * c + ch] * s + t }
-                            }
-                        }
-                        p0 = p1
-                    }
+                    vck_nchw(src, l, c, sc, sh, dstBase, tokens.lowerBound * tile, min(tokens.upperBound * tile, l),
+                             channels.lowerBound * tile, min(channels.upperBound * tile, c))
                 }
                 // Observers get every block output this way: split over the engine's threads, so
                 // watching a forward pass does not serialise it, along whichever of tokens and
@@ -86,6 +75,17 @@ public struct FeatureMap: Sendable {
             } } }
             count = c * l
         }
+        return Tensor(shape: [1, c, height, width], data: out)
+    }
+
+    /// The plain loop `nchw` is tested against.
+    func nchwReference(scale: [Float]? = nil, shift: [Float]? = nil) -> Tensor {
+        let c = channels, l = tokens
+        var out = [Float](repeating: .nan, count: c * l)
+        for p in 0..<l { for ch in 0..<c {
+            let s = scale?[ch] ?? 1, t = shift?[ch] ?? 0
+            out[ch * l + p] = data[p * c + ch] * s + t
+        } }
         return Tensor(shape: [1, c, height, width], data: out)
     }
 
