@@ -145,7 +145,7 @@ typedef struct {
     long regions, small, backed_off, split, chunks, caller_chunks, lopsided, stalls, stall_ns;
 } vck_pool_stats;
 vck_pool_stats vck_pool_stats_read(void);
-void vck_pool_reset(void);               // statistics to zero, back-off forgotten, hand-off measured again at next use
+void vck_pool_reset(void);               // statistics to zero, back-off forgotten
 double vck_handoff_ns(void);             // the measured hand-off (−1 on one core)
 // Whether a region of this much arithmetic is worth splitting at all (the cost model alone; for
 // callers whose work is cheaper as one call than as chunks run one after another). A region it
@@ -159,9 +159,6 @@ void vck_pool_force_split(int on);
 void vck_pool_test_slow_wake(long ns);
 // Tests: the other cores looked at again at the next use, and taken as busy until then.
 void vck_pool_test_look_again(void);
-// Tests: a worker woken from its sleep spins ns before it looks for work, as a thread on a vCPU
-// that the hypervisor resumes late.
-void vck_pool_test_slow_wake(long ns);
 
 // The core's fp32 FMA peak in GFLOP/s: best of `bursts` bursts of about burst_us microseconds
 // each of register-only fused multiply-adds (fma_probe.c). vck_flops_per_ns: a quick one, once.
