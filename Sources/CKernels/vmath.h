@@ -149,37 +149,38 @@ static inline vf verf(vf x) {
 }
 
 // GELU(x) = x·Φ(x), with Φ(x) = 1 − T(|x|) for x ≥ 0 and T(|x|) below, T(a) = Φ(−a) = ½erfc(a/√2).
-// T is a table of 32 quartics, one per interval of width h = 6/31.5 centred on a = j·h: j is a
-// rounded to the nearest multiple of h, f = a/h − j ∈ [−½, ½], T ≈ c₀[j] + f(c₁[j] + … + f·c₄[j]).
+// T is a table of 32 cubics, one per interval of width h = 5.2/31.5 centred on a = j·h: j is a
+// rounded to the nearest multiple of h, f = a/h − j ∈ [−½, ½], T ≈ c₀[j] + f(c₁[j] + f(c₂[j] + f·c₃[j])).
 // Each coefficient column is 32 floats, two registers, looked up for all 16 lanes by one
 // two-table permute (vpermt2ps reads only the index's low 5 bits, which are j's bits in the
-// rounding trick's pattern). 7 operations on the multiply pipes instead of the 13 of A&S 7.1.28's
-// 1/P(a)¹⁶ with its reciprocal: 4.75 → 4.0 ns per 16 values on this machine
-// (tools/gelu_table.py's timing note), and max |error| / max(1, |x|) 9.8e-8 against 5.2e-7. It is
-// the most evaluated function of a forward pass: twice per MLP hidden value.
-// Coefficients: least squares on 40 Chebyshev nodes per interval in double, rounded to float
-// (tools/gelu_table.py prints these tables).
-// Above a = 6 (j = 31 is clamped to a ≤ 31.49h ≈ 5.998) T is ~1e-9, so x − x·T is x; below
-// −6 the product uses the clamped |x|, ~−6e-9, the 0 it should be (|x|·T at the clamp would grow
-// with |x|). x = ±0, +∞ and NaN come out as themselves, −∞ as ≈ −0.
-static const float gelu_c0[32] = {0.5f, 0.424468011f, 0.351619303f, 0.283854574f, 0.223058417f, 0.170451909f, 0.126548961f, 0.0912112221f, 0.0637781471f, 0.0432381332f, 0.0284055136f, 0.0180749167f, 0.0111354897f, 0.00663963566f, 0.0038303805f, 0.00213736692f, 0.00115331076f, 0.000601653184f, 0.000303383422f, 0.000147844621f, 6.9617352e-05f, 3.16712431e-05f, 1.39184822e-05f, 5.90808531e-06f, 2.42205238e-06f, 9.58871169e-07f, 3.66554644e-07f, 1.3529575e-07f, 4.82130602e-08f, 1.65863661e-08f, 5.50829293e-09f, 1.76578385e-09f};
-static const float gelu_c1[32] = {-0.0759889558f, -0.0746229067f, -0.070670329f, -0.06454245f, -0.056845624f, -0.0482827462f, -0.0395485125f, -0.0312400442f, -0.0237977766f, -0.0174825322f, -0.0123855555f, -0.00846193824f, -0.00557528809f, -0.00354248425f, -0.0021706589f, -0.00128267996f, -0.00073095056f, -0.000401698926f, -0.00021289046f, -0.000108806438f, -5.36285188e-05f, -2.5490579e-05f, -1.16843967e-05f, -5.16506134e-06f, -2.20184756e-06f, -9.05193531e-07f, -3.58870722e-07f, -1.37207209e-07f, -5.05892324e-08f, -1.79879383e-08f, -6.16803408e-09f, -2.03964268e-09f};
-static const float gelu_c2[32] = {5.60769932e-19f, 0.00135370169f, 0.00256399973f, 0.00351250963f, 0.00412484724f, 0.00437938189f, 0.00430459529f, 0.00396698574f, 0.0034536426f, 0.00285428925f, 0.00224681245f, 0.00168855058f, 0.00121366943f, 0.000835417362f, 0.000551280158f, 0.000349030102f, 0.000212159284f, 0.000123880949f, 6.95159906e-05f, 3.75029522e-05f, 1.94573859e-05f, 9.71089776e-06f, 4.6632781e-06f, 2.15510249e-06f, 9.58662326e-07f, 4.10536273e-07f, 1.69271857e-07f, 6.72075018e-08f, 2.56978812e-08f, 9.46379153e-09f, 3.35705841e-09f, 1.14712917e-09f};
-static const float gelu_c3[32] = {0.000458714552f, 0.000434152142f, 0.00036479687f, 0.000262587477f, 0.000144226535f, 2.74110917e-05f, -7.27836232e-05f, -0.000146443403f, -0.00018978586f, -0.000204597207f, -0.000196591398f, -0.000173342996f, -0.000142399906f, -0.000109967965f, -8.02936192e-05f, -5.56506275e-05f, -3.67167813e-05f, -2.3108998e-05f, -1.38970336e-05f, -7.99538157e-06f, -4.40528629e-06f, -2.32641401e-06f, -1.17835293e-06f, -5.72780777e-07f, -2.67323429e-07f, -1.19839854e-07f, -5.16222158e-08f, -2.13736175e-08f, -8.50831228e-09f, -3.25714189e-09f, -1.19936061e-09f, -4.24878244e-10f};
-static const float gelu_c4[32] = {-8.66310292e-17f, -1.21028679e-05f, -2.20836064e-05f, -2.83348763e-05f, -3.01202472e-05f, -2.76720311e-05f, -2.20237216e-05f, -1.4657121e-05f, -7.09298001e-06f, -5.50825575e-07f, 4.24187101e-06f, 7.07408299e-06f, 8.14608211e-06f, 7.89967544e-06f, 6.84802262e-06f, 5.44862542e-06f, 4.03585682e-06f, 2.80698555e-06f, 1.84352177e-06f, 1.14779687e-06f, 6.79411187e-07f, 3.83167276e-07f, 2.06233736e-07f, 1.06077763e-07f, 5.21975636e-08f, 2.45936178e-08f, 1.11035607e-08f, 4.80663553e-09f, 1.99613948e-09f, 7.95629507e-10f, 3.04491071e-10f, 1.11926662e-10f};
+// rounding trick's pattern). The permutes share a pipe with the multiply-adds on Zen 4, so each
+// column costs: quartics on [0, 6] (stops 20–22) took 0.98 µs per 4096 values, these cubics 0.84,
+// and the 3×3 depthwise + GELU on S's stage-1 map 179 → 158 µs (tools/bench/kernel_ab). Error:
+// max |error| / max(1, |x|) 1.7e-7 against double erfc (the quartics' 7e-8; A&S 7.1.28's 1/P(a)¹⁶,
+// before stop 20, 5.2e-7), ~3 float ulps near x = 1 and far inside the model's 1e-4. It is the
+// most evaluated function of a forward pass: twice per MLP hidden value.
+// Coefficients: the minimax fit of each interval's GELU error, in double, rounded to float
+// (tools/gelu_table.py prints these tables and says how).
+// Above a = 5.2 (j = 31 is clamped to a ≤ 31.49h ≈ 5.198) T is below 1e-7, so x − x·T is x to
+// 1e-7·x; below −5.2 the product uses the clamped |x|, ~−5e-7, the 0 it should be within the same
+// bound (|x|·T at the clamp would grow with |x|). x = ±0, +∞ and NaN come out as themselves, −∞ as
+// ≈ −5e-7.
+static const float gelu_c0[32] = {0.5f, 0.434440792f, 0.370640099f, 0.310216159f, 0.254525185f, 0.204573303f, 0.160970822f, 0.123931594f, 0.0933116302f, 0.0686773956f, 0.0493903682f, 0.0346949175f, 0.0237982832f, 0.01593519f, 0.0104133235f, 0.00663960073f, 0.00412976416f, 0.00250529218f, 0.00148206891f, 0.000854848942f, 0.000480686227f, 0.00026347005f, 0.000140750155f, 7.32773697e-05f, 3.7175203e-05f, 1.8376466e-05f, 8.85037571e-06f, 4.15260956e-06f, 1.89806633e-06f, 8.4509611e-07f, 3.66505731e-07f, 1.54814913e-07f};
+static const float gelu_c1[32] = {-0.065857105f, -0.0649657026f, -0.0623636693f, -0.0582564697f, -0.0529567897f, -0.0468450934f, -0.0403247662f, -0.0337788239f, -0.0275347922f, -0.0218415782f, -0.0168597493f, -0.0126643572f, -0.00925720949f, -0.0065847896f, -0.00455793925f, -0.00307015306f, -0.0020124095f, -0.00128362293f, -0.000796752283f, -0.000481253519f, -0.000282871537f, -0.000161796546f, -9.00562591e-05f, -4.87779071e-05f, -2.57096999e-05f, -1.31866782e-05f, -6.58170393e-06f, -3.19672836e-06f, -1.51090637e-06f, -6.94918299e-07f, -3.1102428e-07f, -1.35462528e-07f};
+static const float gelu_c2[32] = {1.47982902e-07f, 0.000883798639f, 0.00169673935f, 0.00237764278f, 0.00288209156f, 0.00318727572f, 0.00329293776f, 0.0032187507f, 0.00299928128f, 0.00267723226f, 0.00229688012f, 0.00189846999f, 0.0015144113f, 0.00116744323f, 0.000870619959f, 0.000628605776f, 0.000439715717f, 0.000298156432f, 0.000196060151f, 0.000125074948f, 7.74328073e-05f, 4.65340527e-05f, 2.71524586e-05f, 1.53860638e-05f, 8.46842158e-06f, 4.52794393e-06f, 2.35224479e-06f, 1.18740627e-06f, 5.82503162e-07f, 2.77728958e-07f, 1.28708024e-07f, 5.79809765e-08f};
+static const float gelu_c3[32] = {0.000298433326f, 0.000285792979f, 0.000251323829f, 0.000198860565f, 0.000135053589f, 6.74595067e-05f, 3.46614002e-06f, -5.11898434e-05f, -9.2771319e-05f, -0.000119498487f, -0.000131869077f, -0.000131972163f, -0.000122836151f, -0.000107776643f, -8.98646904e-05f, -7.1582137e-05f, -5.46698502e-05f, -4.01380457e-05f, -2.83843983e-05f, -1.93629658e-05f, -1.2756962e-05f, -8.12491453e-06f, -5.00637725e-06f, -2.98634927e-06f, -1.72545595e-06f, -9.66076755e-07f, -5.2436485e-07f, -2.76004386e-07f, -1.40924413e-07f, -6.98161173e-08f, -3.35677726e-08f, -1.56665632e-08f};
 static inline vf vgelu(vf x) {
 #if defined(__AVX512F__)
     vf ax = __builtin_elementwise_abs(x);
     // vminps returns its second operand when either is NaN: NaN takes the clamp and stays a
     // finite index (the NaN comes back through x below).
-    vf az = (vf)_mm512_min_ps((__m512)ax, (__m512)vsplat(5.998095238f));
+    vf az = (vf)_mm512_min_ps((__m512)ax, (__m512)vsplat(5.198349206f));
     const vf magic = vsplat(12582912.0f);                 // 1.5·2²³: adding it rounds to an integer
-    vf t = az * 5.25f + magic;                            // 1/h = 5.25
-    vf f = az * 5.25f - (t - magic);
+    vf t = az * 6.057692308f + magic;                     // 1/h = 31.5 / 5.2
+    vf f = az * 6.057692308f - (t - magic);
     __m512i j = (__m512i)t;
 #define VGELU_COLUMN(c) ((vf)_mm512_permutex2var_ps((__m512)vload(c), j, (__m512)vload((c) + 16)))
-    vf p = VGELU_COLUMN(gelu_c4);
-    p = p * f + VGELU_COLUMN(gelu_c3);
+    vf p = VGELU_COLUMN(gelu_c3);
     p = p * f + VGELU_COLUMN(gelu_c2);
     p = p * f + VGELU_COLUMN(gelu_c1);
     vf tail = p * f + VGELU_COLUMN(gelu_c0);
