@@ -340,12 +340,16 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
     if (parts <= 1 || (!forced && flops / vck_flops_per_ns() < HANDOFF_FACTOR * handoff_ns)) {
         stats.small++;
         run_alone(count, fn, ctx);
+        stats.alone_ns += now_ns() - now;
     } else if (!forced && now < alone_until) {
         stats.backed_off++;
         run_alone(count, fn, ctx);
+        stats.alone_ns += now_ns() - now;
     } else {
         long mine, busy;
         long waited = run_region(count, parts, fn, ctx, &mine, &busy);
+        stats.split_ns += now_ns() - now;
+        stats.wait_ns += waited;
         stats.split++;
         stats.caller_chunks += mine;
         stats.chunks += count;

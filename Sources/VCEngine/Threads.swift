@@ -36,11 +36,17 @@ public struct PoolStats: Sendable {
     /// and the milliseconds the caller waited in them.
     public let stalls: Int
     public let stallMilliseconds: Double
+    /// Wall time of the split regions, of the caller's waits at their ends for the other threads'
+    /// last chunks, and of the regions run alone. What a pass spends outside all three is serial
+    /// code between regions.
+    public let splitMilliseconds, endWaitMilliseconds, aloneMilliseconds: Double
 
     public static func read() -> PoolStats {
         let s = vck_pool_stats_read()
         return PoolStats(regions: s.regions, small: s.small, backedOff: s.backed_off, split: s.split, chunks: s.chunks,
-                         callerChunks: s.caller_chunks, lopsided: s.lopsided, stalls: s.stalls, stallMilliseconds: Double(s.stall_ns) / 1e6)
+                         callerChunks: s.caller_chunks, lopsided: s.lopsided, stalls: s.stalls, stallMilliseconds: Double(s.stall_ns) / 1e6,
+                         splitMilliseconds: Double(s.split_ns) / 1e6, endWaitMilliseconds: Double(s.wait_ns) / 1e6,
+                         aloneMilliseconds: Double(s.alone_ns) / 1e6)
     }
 
     /// Statistics to zero, and any back-off forgotten.

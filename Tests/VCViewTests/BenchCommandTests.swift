@@ -51,6 +51,24 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
+    /// On two threads the pool's clocks account for a pass: much of it is inside regions (products,
+    /// convolutions, epilogues, scans), split or alone, the caller's end waits are part of the split
+    /// regions, and nothing adds up to more than the pass. One core or a busy one runs the regions
+    /// alone, which counts the same.
+    func testPoolTimesAccountForThePass() throws {
+        let r = try CLI.run(["bench", "--variant", "S", "--size", "128", "--threads", "2", "--runs", "3", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let j = try CLI.json(r.stdout)
+        let pool = try XCTUnwrap(j["pool"] as? [String: Any])
+        let split = try XCTUnwrap(pool["split_ms_per_pass"] as? Double), wait = try XCTUnwrap(pool["end_wait_ms_per_pass"] as? Double)
+        let alone = try XCTUnwrap(pool["alone_ms_per_pass"] as? Double)
+        let runs = try XCTUnwrap(j["runs_ms"] as? [Double]), mean = runs.reduce(0, +) / Double(runs.count)
+        XCTAssertGreaterThanOrEqual(wait, 0)
+        XCTAssertLessThanOrEqual(wait, split)
+        XCTAssertLessThanOrEqual(split + alone, mean * 1.001, "regions of one pass cannot take longer than the pass")
+        XCTAssertGreaterThan(split + alone, 0.2 * mean, "split \(split) + alone \(alone) of a \(mean) ms pass")
+    }
+
     func testTextReportNamesEveryPartWithItsRatio() throws {
         let out = try bench(size: 64, json: false).stdout
         let line = try XCTUnwrap(out.split(separator: "\n").first { $0.hasSuffix("(part ÷ its floor)") }, out)

@@ -140,9 +140,12 @@ typedef void (*vck_task)(void *ctx, long index);
 void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx);
 // What the pool did since the last reset: regions asked for, run alone because small, run alone
 // while backing off, split; chunks of the split ones and how many the caller ran; lopsided split
-// regions (the caller ran nearly every chunk); stalls and the time lost waiting in them.
+// regions (the caller ran nearly every chunk); stalls and the time lost waiting in them; the wall
+// time of the split regions, of the caller's waits at their ends (all of them, stalls or not),
+// and of the regions run alone.
 typedef struct {
     long regions, small, backed_off, split, chunks, caller_chunks, lopsided, stalls, stall_ns;
+    long split_ns, wait_ns, alone_ns;
 } vck_pool_stats;
 vck_pool_stats vck_pool_stats_read(void);
 void vck_pool_reset(void);               // statistics to zero, back-off forgotten

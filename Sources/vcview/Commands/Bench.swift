@@ -112,6 +112,9 @@ struct Bench: ParsableCommand {
                                   "pool": ["regions": pool.regions, "small": pool.small, "backed_off": pool.backedOff,
                                            "split": pool.split, "chunks": pool.chunks, "caller_chunks": pool.callerChunks, "lopsided": pool.lopsided,
                                            "stalls": pool.stalls, "stall_ms": pool.stallMilliseconds,
+                                           "split_ms_per_pass": pool.splitMilliseconds / Double(totals.count),
+                                           "end_wait_ms_per_pass": pool.endWaitMilliseconds / Double(totals.count),
+                                           "alone_ms_per_pass": pool.aloneMilliseconds / Double(totals.count),
                                            "handoff_us": PoolStats.handoffMicroseconds.map { $0 as Any } ?? NSNull()]]))
             } else {
                 print("model: \(name)  input: \(size)×\(size)  threads: \(EngineThreads.current)  runs: \(totals.count)\(observe.map { "  observing: \($0)" } ?? "")")
@@ -131,6 +134,13 @@ struct Bench: ParsableCommand {
                 if threadCount > 1 {
                     print(String(format: "threads: %d regions split (caller ran %d of %d chunks; %d lopsided), %d alone as too small, %d alone backing off; %d stalls (%.1f ms)",
                                  pool.split, pool.callerChunks, pool.chunks, pool.lopsided, pool.small, pool.backedOff, pool.stalls, pool.stallMilliseconds))
+                    // Where a pass's time goes between the threads: the split regions (and the part of
+                    // them the caller spent waiting for the others' last chunks), the regions run alone,
+                    // and the serial code between regions (the rest of the mean pass).
+                    let n = Double(totals.count), mean = totals.reduce(0, +) / n
+                    let split = pool.splitMilliseconds / n, alone = pool.aloneMilliseconds / n
+                    print(String(format: "mean pass %.2f ms: %.2f in split regions (the caller waiting %.2f of it at their ends), %.2f in regions alone, %.2f between regions",
+                                 mean, split, pool.endWaitMilliseconds / n, alone, max(0, mean - split - alone)))
                 }
             }
         }
