@@ -362,11 +362,14 @@ void vck_parallel(long count, long threads, double flops, vck_task fn, void *ctx
         int lopsided = others * 4 * parts < count * (parts - 1);
         if (lopsided) stats.lopsided++;
         // A region posted to a sleeping worker is lopsided whenever it is shorter than the wake-up
-        // (on some VMs 0.1–3 ms with the other core idle): that says nothing about the core being
-        // taken, which the hand-off probe asks about every second. Counted, it backed off observed
-        // passes on free cores, whose observers' copies between regions outlast the worker's spin:
-        // S on two threads, 145–2270 regions alone backing off in 15 runs, median 18–32 ms.
-        if (!(lopsided && woke)) lopsided_score = lopsided_score * 0.875 + (lopsided ? 0.125 : 0);
+        // (on some VMs 0.1–3 ms with the other core idle), which says little about the core being
+        // taken: counted in full, such regions backed off observed passes on free cores, whose
+        // observers' copies between regions outlast the worker's spin (S on two threads, 145–2270
+        // regions alone backing off in 15 runs, median 18–32 ms). They count a quarter as much:
+        // a run of about 22 of them in a row still backs off (a core taken between two looks of
+        // the hand-off probe, whose wakes are late for the same reason).
+        double weight = woke ? 0.03125 : 0.125;
+        lopsided_score = lopsided_score * (1 - weight) + (lopsided ? weight : 0);
         int stalled = waited > 2 * busy / (mine > 0 ? mine : 1) + STALL_SLACK_NS;
         if (stalled) { stats.stalls++; stats.stall_ns += waited; }
         // What splitting this region saved: the caller's chunks' pace applied to all of them,
