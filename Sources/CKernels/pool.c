@@ -50,17 +50,25 @@ static const long BACKOFF_MIN_NS = 20000000;   // alone for 20 ms after a stall 
 static const long BACKOFF_MAX_NS = 1000000000; // … doubling up to 1 s while stalls continue
 static const double HANDOFF_FACTOR = 8;        // a region must take this many hand-offs to be split
 
-// The ticket: generation (24 bits) | participants (8) | chunks (16) | next chunk to claim (16).
-// One word, so a claim (compare-and-swap) can never take a chunk of a region other than the one
-// it looked at, however late the claimer runs.
+// The ticket: generation (24 bits) | participants (8) | back (16) | front (16). The chunks not yet
+// claimed are front ..< back: the caller claims from the front, the workers from the back, so on two
+// threads the caller runs the first chunks of every region and the worker the last ones, and the
+// two meet wherever their speeds put the boundary. Chunk i of every region covers the same share
+// of tokens or rows (products, depthwise rows, epilogues, the MLP's bands), so each thread mostly
+// reads what it wrote itself in the region before, from its own L2; claiming in one order, 8-chunk
+// row regions alternated between the threads and the next region read half its input from the
+// other core. One word, so a claim (compare-and-swap) can never take a chunk of a region other than
+// the one it looked at, however late the claimer runs.
 #define T_GEN(t) ((t) >> 40)
 #define T_PARTS(t) (((t) >> 32) & 0xff)
-#define T_COUNT(t) (((t) >> 16) & 0xffff)
-#define T_NEXT(t) ((t) & 0xffff)
+#define T_BACK(t) (((t) >> 16) & 0xffff)
+#define T_FRONT(t) ((t) & 0xffff)
+#define T_REGION(t) ((t) & ~(uint64_t)0xffffffff)
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;     // one caller at a time
 static _Atomic uint64_t ticket = 0;
 static _Atomic uint32_t done = 0;             // chunks of the current region finished
+static _Atomic uint32_t region_count = 0;     // chunks of the current region (set before its ticket)
 static _Atomic uint32_t wake_word = 0;        // bumped per region; sleeping workers wait on it
 static _Atomic int sleepers = 0;
 static _Atomic int caller_sleeping = 0;
@@ -96,19 +104,24 @@ static void futex_wake_all(_Atomic uint32_t *word) {
 // Claims the next chunk of the region `seen` belongs to; -1 when there is none left, or when the
 // ticket has moved on to another region (its chunks are claimed after a fresh look at it: the
 // claimer's participant check and its finish_chunk must be about the region it claimed from).
-static long claim(uint64_t seen) {
-    const uint64_t region = seen & ~(uint64_t)0xffff;
-    while ((seen & ~(uint64_t)0xffff) == region && T_NEXT(seen) < T_COUNT(seen)) {
-        if (atomic_compare_exchange_weak_explicit(&ticket, &seen, seen + 1, memory_order_acquire, memory_order_relaxed))
-            return (long)T_NEXT(seen);
+// The caller claims from the front, workers from the back.
+static long claim(uint64_t seen, int from_back) {
+    const uint64_t region = T_REGION(seen);
+    while (T_REGION(seen) == region && T_FRONT(seen) < T_BACK(seen)) {
+        uint64_t next = from_back ? seen - ((uint64_t)1 << 16) : seen + 1;
+        if (atomic_compare_exchange_weak_explicit(&ticket, &seen, next, memory_order_acquire, memory_order_relaxed))
+            return from_back ? (long)T_BACK(seen) - 1 : (long)T_FRONT(seen);
         // seen now holds the current ticket.
     }
     return -1;
 }
 
-static void finish_chunk(uint64_t region) {
+static void finish_chunk(void) {
+    // The count is read before this chunk is counted done: until then the region cannot end, so
+    // it is still this region's.
+    uint32_t count = atomic_load_explicit(&region_count, memory_order_relaxed);
     uint32_t d = atomic_fetch_add(&done, 1) + 1;
-    if (d == T_COUNT(region) && atomic_load(&caller_sleeping)) futex_wake_all(&done);
+    if (d == count && atomic_load(&caller_sleeping)) futex_wake_all(&done);
 }
 
 // A worker: claims chunks while the current region has any for it, otherwise waits for the ticket
@@ -145,14 +158,14 @@ static void *worker(void *arg) {
     atomic_fetch_add(&alive, 1);
     for (;;) {
         uint64_t t = atomic_load_explicit(&ticket, memory_order_acquire);
-        if ((long)T_PARTS(t) > id && T_NEXT(t) < T_COUNT(t)) {
-            long chunk = claim(t);
+        if ((long)T_PARTS(t) > id && T_FRONT(t) < T_BACK(t)) {
+            long chunk = claim(t, 1);
             if (chunk >= 0) {
                 // The claim succeeded on region t, which cannot end before this chunk does, so the
                 // task it names is still the one published with it.
                 vck_task fn = atomic_load_explicit(&task_fn, memory_order_relaxed);
                 fn(atomic_load_explicit(&task_ctx, memory_order_relaxed), chunk);
-                finish_chunk(t);
+                finish_chunk();
             }
             continue;
         }
@@ -202,6 +215,7 @@ static long run_region(long count, long parts, vck_task fn, void *ctx, long *min
     atomic_store_explicit(&task_fn, fn, memory_order_relaxed);
     atomic_store_explicit(&task_ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&done, 0, memory_order_relaxed);
+    atomic_store_explicit(&region_count, (uint32_t)count, memory_order_relaxed);
     generation = (generation + 1) & 0xffffff;
     uint64_t t = generation << 40 | (uint64_t)parts << 32 | (uint64_t)count << 16;
     atomic_store(&ticket, t);                  // publishes the task fields with it
@@ -210,10 +224,10 @@ static long run_region(long count, long parts, vck_task fn, void *ctx, long *min
     if (*woke) futex_wake_all(&wake_word);
     long t0 = now_ns();
     *mine = 0;
-    for (long chunk; (chunk = claim(atomic_load_explicit(&ticket, memory_order_relaxed))) >= 0;) {
+    for (long chunk; (chunk = claim(atomic_load_explicit(&ticket, memory_order_relaxed), 0)) >= 0;) {
         fn(ctx, chunk);
         (*mine)++;
-        finish_chunk(t);
+        finish_chunk();
     }
     long t1 = now_ns();
     *busy = t1 - t0;
