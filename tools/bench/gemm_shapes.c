@@ -12,14 +12,14 @@
 // GFLOP/s and % of the core's FMA peak (the probe of `vcview bench`) per shape and method, best of
 // `rounds` interleaved rounds (by this thread's CPU time), and the forward's product time per method.
 //
-//     clang -O3 -march=native -mprefer-vector-width=512 -ISources/CKernels/include -ISources/CKernels -o /tmp/gemm_shapes \
+//     clang -O3 -march=native -mprefer-vector-width=512 -Wno-psabi -ISources/CKernels/include -ISources/CKernels -o /tmp/gemm_shapes \
 //        tools/bench/gemm_shapes.c Sources/CKernels/packed_gemm.c Sources/CKernels/onednn_gemm.c \
 //        Sources/CKernels/fma_probe.c Sources/CKernels/activations.c Sources/CKernels/tally.c \
 //         $(pkg-config --cflags --libs openblas) -ldnnl -ldl -lm -lpthread
 //     /tmp/gemm_shapes [rounds [seconds per measurement]] < tools/bench/gemm_shapes/B.txt
 //
 // OpenBLAS picks its SSE3 kernels on this CPU unless OPENBLAS_CORETYPE is set, and oneDNN's OpenMP
-// would use every core: the program re-executes itself with OPENBLAS_CORETYPE=SKYLAKEX,
+// would use every core: the program re-executes itself with OPENBLAS_CORETYPE=SKYLAKEX (HASWELL without AVX-512),
 // OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1 (as vcview does) and VCVIEW_GEMM=onednn when they are
 // not set. Needs libdnnl-dev (scripts/setup installs it).
 #define _GNU_SOURCE
@@ -118,7 +118,7 @@ static double max_rel_diff(const shape *s) {
 
 int main(int argc, char **argv) {
     if (!getenv("OPENBLAS_CORETYPE") || !getenv("OMP_NUM_THREADS")) {
-        setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 0);
+        setenv("OPENBLAS_CORETYPE", __builtin_cpu_supports("avx512f") ? "SKYLAKEX" : "HASWELL", 0);
         setenv("OPENBLAS_NUM_THREADS", "1", 0);
         setenv("OMP_NUM_THREADS", "1", 0);
         setenv("VCVIEW_GEMM", "onednn", 0);
