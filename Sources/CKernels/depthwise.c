@@ -6,54 +6,58 @@
 // written once (re-reading and re-writing the output row for every tap was most of the time).
 
 // Any k (the Mamba mixer's 7×7, and 3×3 when channels are not a multiple of 16): for each block
-// of 16 channels the rows this call needs are first copied into a zero-padded tile, so that every
+// of one register's channels (`vn`: 16 with AVX-512, 8 with AVX2, so that the eight accumulators
+// below stay in registers on either; at 16 lanes on Zen 3 they spilled, and S's Mamba 7×7 took
+// 136 µs instead of 77) the rows this call needs are first copied into a zero-padded tile, so that every
 // pixel runs all k·k taps without a bounds check; eight adjacent output pixels accumulate in eight
 // registers, and each tap's weight vector is loaded once for the eight. (Pixel by pixel with
 // bounds checks, the accumulators lived on the stack and the 7×7 ran at a tenth of the FMA rate.)
 // The padded taps add 0·w, which leaves every sum unchanged.
 __attribute__((always_inline)) static inline void rows_tiled(const float *src, long h, long w, long c, long k, const float *weight,
                         const float *bias, const float *scale, const float *shift, int act, float *dst,
-                        long r0, long r1, long cb, long ce, vf_unaligned *tile) {
+                        long r0, long r1, long cb, long ce, vn_unaligned *tile) {
     long pad = k / 2;
     long tw = (w + 7) / 8 * 8 + k - 1, th = r1 - r0 + k - 1;
-    for (long c0 = cb; c0 < ce; c0 += 16) {
-        long n = c - c0 < 16 ? c - c0 : 16;
+    for (long c0 = cb; c0 < ce; c0 += VN) {
+        long n = c - c0 < VN ? c - c0 : VN;
         for (long ty = 0; ty < th; ty++) {
             long iy = r0 - pad + ty;
             for (long tx = 0; tx < tw; tx++) {
                 long ix = tx - pad;
-                if (iy < 0 || iy >= h || ix < 0 || ix >= w) { tile[ty * tw + tx] = vsplat(0); continue; }
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) { tile[ty * tw + tx] = vn_splat(0); continue; }
                 const float *sp = src + (iy * w + ix) * c + c0;
-                tile[ty * tw + tx] = n == 16 ? vload(sp) : vload_part(sp, n);
+                tile[ty * tw + tx] = n == VN ? vn_load(sp) : vn_load_part(sp, n);
             }
         }
-        vf b = n == 16 ? vload(bias + c0) : vload_part(bias + c0, n);
-        vf sc = n == 16 ? vload(scale + c0) : vload_part(scale + c0, n);
-        vf sh = n == 16 ? vload(shift + c0) : vload_part(shift + c0, n);
+        vn b = n == VN ? vn_load(bias + c0) : vn_load_part(bias + c0, n);
+        vn sc = n == VN ? vn_load(scale + c0) : vn_load_part(scale + c0, n);
+        vn sh = n == VN ? vn_load(shift + c0) : vn_load_part(shift + c0, n);
         for (long i = r0; i < r1; i++) {
             for (long j0 = 0; j0 < w; j0 += 8) {
-                vf acc[8];
+                vn acc[8];
                 for (long jj = 0; jj < 8; jj++) acc[jj] = b;
                 for (long ky = 0; ky < k; ky++) {
-                    const vf_unaligned *trow = tile + (i - r0 + ky) * tw + j0;
+                    const vn_unaligned *trow = tile + (i - r0 + ky) * tw + j0;
                     const float *wrow = weight + ky * k * c + c0;
                     for (long kx = 0; kx < k; kx++) {
-                        vf wv = n == 16 ? vload(wrow + kx * c) : vload_part(wrow + kx * c, n);
+                        vn wv = n == VN ? vn_load(wrow + kx * c) : vn_load_part(wrow + kx * c, n);
                         for (long jj = 0; jj < 8; jj++) acc[jj] += trow[kx + jj] * wv;
                     }
                 }
                 long nj = w - j0 < 8 ? w - j0 : 8;
                 for (long jj = 0; jj < nj; jj++) {
                     float *dp = dst + (i * w + j0 + jj) * c + c0;
-                    vf y = vact(acc[jj] * sc + sh, act);
-                    if (n == 16) vstore(dp, y); else vstore_part(dp, y, n);
+                    vn y = vn_act(acc[jj] * sc + sh, act);
+                    if (n == VN) vn_store(dp, y); else vn_store_part(dp, y, n);
                 }
             }
         }
     }
 }
 
-// 3×3: the nine weight vectors of a 16-channel block stay in registers across the whole row.
+// 3×3: the nine weight vectors of a 16-channel block stay in registers across the whole row
+// (with AVX-512; with AVX2 they are memory operands, and the two 8-lane halves of every vector are
+// independent chains: written on 8-lane `vn` it was 5–10% slower on Zen 3, latency-bound).
 // The taps that exist (row above/below, left/right neighbour) are compile-time flags of each
 // specialised loop, so the interior pixels run without a branch.
 __attribute__((always_inline)) static inline vf tap3(const float *up, const float *mid, const float *dn, long o, long c,
@@ -129,7 +133,7 @@ __attribute__((always_inline)) static inline void row3(const float *src, long h,
     }                                                                                                    \
     __attribute__((noinline)) static void rowsk_##suffix(const float *src, long h, long w, long c, long k, \
             const float *weight, const float *bias, const float *scale, const float *shift, float *dst,  \
-            long r0, long r1, long cb, long ce, vf_unaligned *tile) {                                    \
+            long r0, long r1, long cb, long ce, vn_unaligned *tile) {                                    \
         rows_tiled(src, h, w, c, k, weight, bias, scale, shift, ACT, dst, r0, r1, cb, ce, tile);          \
     }
 
@@ -149,7 +153,7 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
         default:           rows3_silu(src, h, w, c, weight, bias, scale, shift, dst, r0, r1, c0, c1); break;
         }
     } else {
-        vf_unaligned *tile = (vf_unaligned *)scratch;
+        vn_unaligned *tile = (vn_unaligned *)scratch;
         switch (act) {
         case VCK_ACT_NONE: rowsk_none(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1, tile); break;
         case VCK_ACT_RELU: rowsk_relu(src, h, w, c, k, weight, bias, scale, shift, dst, r0, r1, c0, c1, tile); break;
@@ -161,5 +165,5 @@ void vck_depthwise(const float *src, long h, long w, long c, long k, const float
 
 long vck_depthwise_scratch(long w, long c, long k, long rows) {
     if (k == 3 && c % 16 == 0) return 0;
-    return ((w + 7) / 8 * 8 + k - 1) * (rows + k - 1) * 16;   // the tile of rows_tiled, in floats
+    return ((w + 7) / 8 * 8 + k - 1) * (rows + k - 1) * VN;   // the tile of rows_tiled, in floats
 }

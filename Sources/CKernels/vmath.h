@@ -66,6 +66,31 @@ static inline void vstore_part(float *p, vf v, long n) {
 #endif
 }
 
+// The machine's own vector, one register: 16 lanes with AVX-512, 8 with AVX2. `vf` is 16 lanes
+// everywhere (clang splits it in two on AVX2), which suits streaming kernels; kernels that keep a
+// register file's worth of values live (the k×k depthwise convolution's eight accumulators) are
+// written on `vn`, so that what fits in AVX-512's 32 × 16 lanes is not spilled from AVX2's 16 × 8.
+#if defined(__AVX512F__)
+typedef vf vn;
+typedef vf_unaligned vn_unaligned;
+enum { VN = 16 };
+static inline vn vn_load_part(const float *p, long n) { return vload_part(p, n); }
+static inline void vn_store_part(float *p, vn v, long n) { vstore_part(p, v, n); }
+#else
+typedef vf_half vn;
+typedef float vn_unaligned __attribute__((ext_vector_type(8), aligned(4)));
+enum { VN = 8 };
+static inline vn vn_load_part(const float *p, long n) {
+    float t[8] = {0}; memcpy(t, p, (size_t)n * 4); return *(const vn_unaligned *)t;
+}
+static inline void vn_store_part(float *p, vn v, long n) {
+    float t[8]; *(vn_unaligned *)t = v; memcpy(p, t, (size_t)n * 4);
+}
+#endif
+static inline vn vn_load(const float *p) { return *(const vn_unaligned *)p; }
+static inline void vn_store(float *p, vn v) { *(vn_unaligned *)p = v; }
+static inline vn vn_splat(float x) { return (vn)x; }
+
 // 1/x. A 512-bit division occupies the divider for ~16 cycles (it was half of GELU's time); the
 // 14-bit hardware estimate refined by one Newton step (relative error ~2⁻²⁸, below a float ulp)
 // costs three cheap instructions.
@@ -214,6 +239,17 @@ static inline vf vact(vf y, int act) {
     case 3: return vsilu(y);
     default: return y;
     }
+}
+
+// vact on one register: with AVX2 the 8 lanes go through the 16-lane code twice over (the same
+// lanes in both halves), which the compiler folds into one; the bits are vact's.
+static inline vn vn_act(vn y, int act) {
+#if defined(__AVX512F__)
+    return vact(y, act);
+#else
+    vf w = __builtin_shufflevector(y, y, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+    return vact(w, act).lo;
+#endif
 }
 
 // The per-row epilogues, shared by the separate passes (activations.c) and the ones fused into

@@ -48,6 +48,8 @@ typedef void (*scan_fn)(long, long, long, const float *, const float *, const fl
 typedef void (*dw_fn)(const float *, long, long, long, long, const float *, const float *, const float *, const float *,
                       int, float *, long, long, long, long, float *);
 typedef long (*dw_scratch_fn)(long, long, long, long);
+typedef void (*conv_fn)(const float *, long, long, long, long, long, long, const float *, long, float *, long, long, long,
+                        const float *, const float *, int);
 typedef void (*ln_fn)(float *, long, long, const float *, const float *, float);
 
 static void *lib[2];
@@ -107,8 +109,8 @@ int main(int argc, char **argv) {
     }
 
     dw_fn dw[2] = { (dw_fn)sym(0, "vck_depthwise"), (dw_fn)sym(1, "vck_depthwise") };
-    dw_scratch_fn dws = (dw_scratch_fn)sym(1, "vck_depthwise_scratch");
-    if (dw[0] && dw[1] && dws) {
+    dw_scratch_fn dws0 = (dw_scratch_fn)sym(0, "vck_depthwise_scratch"), dws1 = (dw_scratch_fn)sym(1, "vck_depthwise_scratch");
+    if (dw[0] && dw[1] && dws0 && dws1) {
         struct { long h, w, c, k; int act; const char *what; } shapes[] = {
             { 56, 56, 128, 3, 2, "3×3 + GELU, S stage 1" }, { 14, 14, 576, 3, 2, "3×3 + GELU, S stage 3" },
             { 7, 7, 576, 7, 3, "7×7 + SiLU, S Mamba" }, { 7, 7, 1024, 7, 3, "7×7 + SiLU, B Mamba" } };
@@ -116,10 +118,27 @@ int main(int argc, char **argv) {
             long h = shapes[s].h, w = shapes[s].w, c = shapes[s].c, k = shapes[s].k;
             float *src = filled(h * w * c, -2, 2, 9), *wt = filled(k * k * c, -0.3f, 0.3f, 10), *b = filled(c, -0.1f, 0.1f, 11);
             float *sc = filled(c, 0.5f, 1.5f, 12), *sh = filled(c, -0.1f, 0.1f, 13);
-            float *scratch = aligned_alloc(64, (size_t)((dws(w, c, k, h) + 16) * 4 + 63) / 64 * 64);
+            // Each commit sizes its own scratch (the tile's lanes follow the vector width): the larger.
+            long need = dws0(w, c, k, h) > dws1(w, c, k, h) ? dws0(w, c, k, h) : dws1(w, c, k, h);
+            float *scratch = aligned_alloc(64, (size_t)((need + 16) * 4 + 63) / 64 * 64);
             char label[64];
             snprintf(label, sizeof label, "vck_depthwise %s", shapes[s].what);
             AB(label, h * w * c, 20, dw[v](src, h, w, c, k, wt, b, sc, sh, shapes[s].act, out, 0, h, 0, c, scratch));
+        }
+    }
+
+    conv_fn cv[2] = { (conv_fn)sym(0, "vck_conv_direct"), (conv_fn)sym(1, "vck_conv_direct") };
+    if (cv[0] && cv[1]) {
+        // S's stem: 3 → 16 channels at 224² and 16 → 32 at 112², both 3×3 with stride 2, BN + ReLU.
+        struct { long h, cin, cout; const char *what; } shapes[] = {
+            { 224, 3, 16, "3×3/2, S stem 3 → 16" }, { 112, 16, 32, "3×3/2, S stem 16 → 32" } };
+        for (int s = 0; s < 2; s++) {
+            long h = shapes[s].h, cin = shapes[s].cin, cout = shapes[s].cout, ho = h / 2;
+            float *src = filled(h * h * cin, -2, 2, 17), *wt = filled(9 * cin * cout, -0.3f, 0.3f, 18);
+            float *sc = filled(cout, 0.5f, 1.5f, 19), *sh = filled(cout, -0.1f, 0.1f, 20);
+            char label[64];
+            snprintf(label, sizeof label, "vck_conv_direct %s", shapes[s].what);
+            AB(label, ho * ho * cout, 5, cv[v](src, h, h, cin, 3, 2, 1, wt, cout, out, ho, 0, ho, sc, sh, 1));
         }
     }
 
