@@ -243,6 +243,10 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(one.count, two.count)
         for (i, (a, b)) in zip(one, two).enumerated() {
             XCTAssertFalse(a.contains { $0.isNaN }, "case \(i): part of the output was never written")
+            // The four products keep their bits only with products that give a token the same bits
+            // anywhere (not OpenBLAS's HASWELL kernel nor oneDNN on AVX2: VCVIEW_GEMM=openblas or
+            // onednn there); the default on every machine does.
+            if i < 4 && !GemmWeight.splitsKeepBits { continue }
             XCTAssertTrue(a.elementsEqual(b, by: { $0.bitPattern == $1.bitPattern }), "case \(i): two threads differ from one")
         }
     }

@@ -118,6 +118,22 @@ void vck_tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, long 
 void vck_tile_epilogue_from(const vck_epilogue *e, const float *tile, long ldt, float *c, long ldc,
                             long j0, long nc, long m0, long mi);
 
+// Products through the engine's own kernel for AVX2 machines without AVX-512 (avx2_gemm.c): W
+// packed at load into panels of 16 output channels; every output one chain of FMAs over k in
+// order, so a token's bits do not depend on where it falls in a call. vck_avx2_prepare returns NULL
+// where the kernel is not built (AVX-512 builds) or the CPU lacks AVX2 and FMA.
+typedef struct vck_avx2 vck_avx2;
+int vck_avx2_available(void);
+vck_avx2 *vck_avx2_prepare(const float *w, long n, long k);   // w: (n, k) row-major, copied
+long vck_avx2_panels(const vck_avx2 *p);
+void vck_avx2_free(vck_avx2 *p);
+// c[t][·] = x[t][·]·Wᵀ (or += when accumulate) for tokens t0 ≤ t < t1 and the channels of panels
+// p0 ≤ q < p1 (16 channels each), then the epilogue on those.
+void vck_avx2_gemm(const vck_avx2 *p, const float *x, long ldx, float *c, long ldc,
+                   long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue);
+// 1 when the kernels were compiled for AVX-512 (-march=native on such a machine).
+int vck_avx512_build(void);
+
 // Products through oneDNN's matmul on weights reordered once (onednn_gemm.c), where libdnnl.so.2
 // can be opened (on first use) and passes its self-check; GemmWeight asks for it on VCVIEW_GEMM=onednn. vck_onednn_status: the implementation's
 // name when available, otherwise why not. vck_onednn_prepare returns NULL when not available.

@@ -16,32 +16,54 @@ import Glibc
 /// instead: on this engine's shapes it measured 8–10% faster than OpenBLAS's kernel on the products
 /// alone and 5–15% on whole passes (docs/performance.md). `VCVIEW_GEMM=openblas` keeps the packed
 /// OpenBLAS path (the suite runs its parity tests on both); without oneDNN it is the only one.
+///
+/// On machines with AVX2 but no AVX-512 the default is the engine's own kernel instead
+/// (`CKernels/avx2_gemm.c`): there OpenBLAS's HASWELL kernel and oneDNN's AVX2 products round a
+/// token's sums by where it falls in the call, so one thread and two, or a map band by band and
+/// layer by layer, gave different bits; the engine's kernel gives every token the same chain of
+/// multiply-adds, and on Zen 3 it was also the fastest of the three (docs/performance.md).
+/// `VCVIEW_GEMM=onednn` or `openblas` still choose those; `avx2` names the default.
 final class GemmWeight: @unchecked Sendable {
     let outputs: Int, inputs: Int
     private let packed: OpaquePointer?
     private let onednn: OpaquePointer?
+    private let avx2: OpaquePointer?
     private let plain: [Float]
 
-    /// What `VCVIEW_GEMM` asks for: nil (unset: oneDNN where available), "openblas" or "onednn".
+    /// What `VCVIEW_GEMM` asks for: nil (unset: the default), "openblas", "onednn" or "avx2".
     static let requested: String? = getenv("VCVIEW_GEMM").map { String(cString: $0) }
 
-    /// Whether this process tries oneDNN's products (unless `VCVIEW_GEMM=openblas`).
-    static let wantsOneDNN = requested != "openblas"
+    /// Whether this process tries oneDNN's products: asked for, or by default where the engine's
+    /// AVX2 kernel is not the default (AVX-512 machines).
+    static let wantsOneDNN = requested == "onednn" || (requested == nil && vck_avx2_available() == 0)
 
-    /// `w`: outputs × inputs, row-major. `oneDNN`: use oneDNN's matmul where it is available.
-    init(_ w: [Float], outputs: Int, inputs: Int, oneDNN: Bool = GemmWeight.wantsOneDNN) {
+    /// Whether this process uses the engine's AVX2 kernel: by default (or asked for) where it is
+    /// built and the CPU has AVX2 and FMA.
+    static let wantsAVX2 = (requested == nil || requested == "avx2") && vck_avx2_available() != 0
+
+    /// Whether the products give a token the same bits wherever it falls in a call, so that any
+    /// split of the tokens (threads, bands) leaves a result unchanged: the engine's AVX2 kernel, and
+    /// on AVX-512 machines OpenBLAS's SKYLAKEX kernel and oneDNN (checked by PoolTests); not
+    /// OpenBLAS's HASWELL kernel nor oneDNN's AVX2 products.
+    static var splitsKeepBits: Bool { wantsAVX2 || vck_avx512_build() != 0 }
+
+    /// `w`: outputs × inputs, row-major. `oneDNN`: use oneDNN's matmul where it is available;
+    /// `avx2`: otherwise the engine's AVX2 kernel where it is built.
+    init(_ w: [Float], outputs: Int, inputs: Int, oneDNN: Bool = GemmWeight.wantsOneDNN, avx2 useAVX2: Bool = GemmWeight.wantsAVX2) {
         precondition(w.count == outputs * inputs)
         self.outputs = outputs; self.inputs = inputs
         onednn = oneDNN ? w.withUnsafeBufferPointer { vck_onednn_prepare($0.baseAddress!, outputs, inputs) } : nil
-        packed = onednn != nil ? nil : w.withUnsafeBufferPointer { vck_pack($0.baseAddress!, outputs, inputs) }
-        plain = packed == nil && onednn == nil ? w : []
+        avx2 = onednn == nil && useAVX2 ? w.withUnsafeBufferPointer { vck_avx2_prepare($0.baseAddress!, outputs, inputs) } : nil
+        packed = onednn != nil || avx2 != nil ? nil : w.withUnsafeBufferPointer { vck_pack($0.baseAddress!, outputs, inputs) }
+        plain = packed == nil && onednn == nil && avx2 == nil ? w : []
     }
 
-    deinit { vck_packed_free(packed); vck_onednn_free(onednn) }
+    deinit { vck_packed_free(packed); vck_onednn_free(onednn); vck_avx2_free(avx2) }
 
     /// How products are computed in this process, for `vcview bench`.
     static var backend: String {
-        guard wantsOneDNN else { return "\(openBLASBackend) (VCVIEW_GEMM=openblas)" }
+        if wantsAVX2 { return "the engine's AVX2 kernel, weights packed at load\(requested == "avx2" ? " (VCVIEW_GEMM=avx2)" : "")" }
+        guard wantsOneDNN else { return "\(openBLASBackend) (VCVIEW_GEMM=\(requested ?? "openblas"))" }
         let status = String(cString: vck_onednn_status())
         let asked = requested == "onednn" ? " (VCVIEW_GEMM=onednn)" : ""
         if vck_onednn_available() != 0 { return "oneDNN matmul (\(status)), weights reordered at load\(asked)" }
@@ -73,6 +95,13 @@ final class GemmWeight: @unchecked Sendable {
             oneDNNProduct(onednn, a, lda: lda, c, ldc: ldc, rows: m, accumulate: accumulate, epilogue: epilogue, threads: threads)
             return
         }
+        if let avx2 {
+            tiledProduct(a, lda: lda, c, ldc: ldc, rows: m, accumulate: accumulate, epilogue: epilogue, threads: threads,
+                         panels: vck_avx2_panels(avx2)) { a, c, t0, t1, p0, p1, acc, e in
+                vck_avx2_gemm(avx2, a, lda, c, ldc, t0, t1, p0, p1, acc, e)
+            }
+            return
+        }
         guard let packed else {
             plain.withUnsafeBufferPointer { w in
                 gemmABt(a, lda: lda, w.baseAddress!, ldb: inputs, c, ldc: ldc, m: m, n: outputs, k: inputs,
@@ -81,25 +110,37 @@ final class GemmWeight: @unchecked Sendable {
             epilogue?.applySeparately(c, ldc: ldc, rows: m, channels: outputs, threads: threads)
             return
         }
+        tiledProduct(a, lda: lda, c, ldc: ldc, rows: m, accumulate: accumulate, epilogue: epilogue, threads: threads,
+                     panels: vck_packed_panels(packed)) { a, c, t0, t1, p0, p1, acc, e in
+            vck_packed_gemm(packed, a, lda, c, ldc, t0, t1, p0, p1, acc, e)
+        }
+    }
+
+    /// A product on weights packed at load in panels (OpenBLAS's or the AVX2 kernel's): `kernel`
+    /// computes tokens t0 ..< t1 against panels p0 ..< p1.
+    private func tiledProduct(_ a: UnsafePointer<Float>, lda: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                              rows m: Int, accumulate: Bool, epilogue: GemmEpilogue?, threads: Int, panels: Int,
+                              _ kernel: @escaping (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int, Int, Int32,
+                                                   UnsafePointer<vck_epilogue>?) -> Void) {
         let n = outputs
         vck_tally_macs(m * n * inputs)
         let flops = Double(2 * m * n * inputs)
         func split(_ e: UnsafePointer<vck_epilogue>?) {
-            nonisolated(unsafe) let a = a, c = c, p = packed, e = e
-            let acc: Int32 = accumulate ? 1 : 0, panels = vck_packed_panels(p)
+            nonisolated(unsafe) let a = a, c = c, e = e
+            let acc: Int32 = accumulate ? 1 : 0
             if threads == 1 || !Parallel.pays(flops) {
-                vck_packed_gemm(p, a, lda, c, ldc, 0, m, 0, panels, acc, e)
+                kernel(a, c, 0, m, 0, panels, acc, e)
             } else if (m >= 64 * threads && m >= n) || panels < threads {
                 // Token chunks, a few per thread, of at least 96 tokens: each packs only its own.
                 let chunks = max(threads, min(threads * Parallel.chunksPerThread, m / 96))
                 Parallel.forEach(chunks, threads: threads, flops: flops) { t in
-                    vck_packed_gemm(p, a, lda, c, ldc, m * t / chunks, m * (t + 1) / chunks, 0, panels, acc, e)
+                    kernel(a, c, m * t / chunks, m * (t + 1) / chunks, 0, panels, acc, e)
                 }
             } else {
                 // Panel chunks, two per thread: each packs all the tokens again, so not more.
                 let chunks = min(panels, threads * 2)
                 Parallel.forEach(chunks, threads: threads, flops: flops) { t in
-                    vck_packed_gemm(p, a, lda, c, ldc, 0, m, panels * t / chunks, panels * (t + 1) / chunks, acc, e)
+                    kernel(a, c, 0, m, panels * t / chunks, panels * (t + 1) / chunks, acc, e)
                 }
             }
         }
@@ -134,6 +175,9 @@ final class GemmWeight: @unchecked Sendable {
 
     /// Whether this weight went the packed way (`GemmWeightTests` checks it does where it can).
     var isPacked: Bool { packed != nil }
+
+    /// Whether this weight went the engine's AVX2 kernel's way.
+    var isAVX2: Bool { avx2 != nil }
 }
 
 /// How the engine computes its matrix products in this process (OpenBLAS's kernel on weights
