@@ -52,10 +52,11 @@ vck_avx2 *vck_avx2_prepare(const float *w, long n, long k) {
 // apart: C itself when the panel is whole, else a tile on the stack). R is a
 // constant in each instance, so the accumulators are registers.
 __attribute__((always_inline)) static inline void tile(const int R, const float *x, long ldx, const float *wp, long k,
-                                                       float *t, long ldt) {
+                                                       float *t, long ldt, const float *next) {
     __m256 a0[6], a1[6];
     for (int r = 0; r < R; r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }
     for (long kk = 0; kk < k; kk++) {
+        if (next) _mm_prefetch((const char *)(next + kk * 16), _MM_HINT_T0);
         __m256 w0 = _mm256_load_ps(wp + kk * 16), w1 = _mm256_load_ps(wp + kk * 16 + 8);
         for (int r = 0; r < R; r++) {
             __m256 b = _mm256_broadcast_ss(x + r * ldx + kk);
@@ -66,14 +67,23 @@ __attribute__((always_inline)) static inline void tile(const int R, const float 
     for (int r = 0; r < R; r++) { _mm256_storeu_ps(t + r * ldt, a0[r]); _mm256_storeu_ps(t + r * ldt + 8, a1[r]); }
 }
 
-__attribute__((noinline)) static void tile_any(int r, const float *x, long ldx, const float *wp, long k, float *t, long ldt) {
+__attribute__((noinline)) static void tile_any(int r, const float *x, long ldx, const float *wp, long k, float *t, long ldt,
+                                               const float *next) {
+    if (next) {
+        // The first tile of a panel also asks for the next panel's weights, one line per k.
+        switch (r) {
+        case 6: tile(6, x, ldx, wp, k, t, ldt, next); break;
+        default: tile(1, x, ldx, wp, k, t, ldt, next); break;
+        }
+        return;
+    }
     switch (r) {
-    case 6: tile(6, x, ldx, wp, k, t, ldt); break;
-    case 5: tile(5, x, ldx, wp, k, t, ldt); break;
-    case 4: tile(4, x, ldx, wp, k, t, ldt); break;
-    case 3: tile(3, x, ldx, wp, k, t, ldt); break;
-    case 2: tile(2, x, ldx, wp, k, t, ldt); break;
-    default: tile(1, x, ldx, wp, k, t, ldt); break;
+    case 6: tile(6, x, ldx, wp, k, t, ldt, 0); break;
+    case 5: tile(5, x, ldx, wp, k, t, ldt, 0); break;
+    case 4: tile(4, x, ldx, wp, k, t, ldt, 0); break;
+    case 3: tile(3, x, ldx, wp, k, t, ldt, 0); break;
+    case 2: tile(2, x, ldx, wp, k, t, ldt, 0); break;
+    default: tile(1, x, ldx, wp, k, t, ldt, 0); break;
     }
 }
 
@@ -102,12 +112,14 @@ void vck_avx2_gemm(const vck_avx2 *p, const float *x, long ldx, float *c, long l
         for (long q = p0; q < p1; q++) {
             const float *wp = p->w + q * p->k * 16;
             long c0 = q * 16, mi = p->n - c0 < 16 ? p->n - c0 : 16;
+            const float *next = q + 1 < p1 ? wp + p->k * 16 : 0;
             for (long j0 = b0; j0 < b1; j0 += 6) {
                 int r = b1 - j0 < 6 ? (int)(b1 - j0) : 6;
+                const float *pf = j0 == b0 && (r == 6 || r == 1) ? next : 0;
                 if (mi == 16 && !accumulate) {
-                    tile_any(r, x + j0 * ldx, ldx, wp, p->k, c + j0 * ldc + c0, ldc);
+                    tile_any(r, x + j0 * ldx, ldx, wp, p->k, c + j0 * ldc + c0, ldc, pf);
                 } else {
-                    tile_any(r, x + j0 * ldx, ldx, wp, p->k, t, 16);
+                    tile_any(r, x + j0 * ldx, ldx, wp, p->k, t, 16, pf);
                     put(t, r, c, ldc, j0, c0, mi, accumulate);
                 }
             }
