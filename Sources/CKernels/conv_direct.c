@@ -7,9 +7,10 @@
 // 1.4 MB patch matrix (as long as the product itself) and then ran the product at 70% of the FMA
 // peak (K = 27 and N = 16 are below the GEMM kernels' blocking). Here sixteen output channels are
 // one register, and each of the k·k·cin taps of a pixel is one broadcast of the input value times
-// the tap's weight vector, for eight adjacent output pixels at once (eight independent chains of
-// multiply-adds, enough to cover their latency). Rows of taps above or below the map are skipped;
-// pixels whose taps cross the left or right edge take the checked loop.
+// the tap's weight vector, for eight adjacent output pixels at once (four with AVX2; eight
+// independent chains of multiply-adds either way, enough to cover their latency). Rows of taps
+// above or below the map are skipped; pixels whose taps cross the left or right edge take the
+// checked loop.
 
 __attribute__((always_inline)) static inline vf finish(vf acc, const float *scale, const float *shift, long c0, long n, int act) {
     if (!scale) return acc;
@@ -22,12 +23,22 @@ __attribute__((always_inline)) static inline void put(float *p, vf v, long n) {
     if (n == 16) vstore(p, v); else vstore_part(p, v, n);
 }
 
-// Eight output pixels ox .. ox + 7 of row oy, all of whose taps lie inside the map's columns, for
-// the n ≤ 16 output channels from c0 (fewer in the last block of 24 or 40: masked lanes).
-__attribute__((always_inline)) static inline void pixels8(const float *src, long h, long w, const long cin, const long k,
+// PIX adjacent output pixels ox .. ox + PIX − 1 of row oy, all of whose taps lie inside the map's
+// columns, for the n ≤ 16 output channels from c0 (fewer in the last block of 24 or 40: masked
+// lanes). Eight pixels with AVX-512 (eight 16-lane accumulators of its 32 registers); four with
+// AVX2, where a 16-lane vector is two registers: eight pixels' accumulators were all 16 of them
+// and spilled, and an 8-channel block broadcast each input value for one FMA instead of two (60%
+// slower, tools/bench/kernel_ab). Four pixels × two halves are still eight independent chains.
+#if defined(__AVX512F__)
+enum { PIX = 8 };
+#else
+enum { PIX = 4 };
+#endif
+__attribute__((always_inline)) static inline void pixels(const float *src, long h, long w, const long cin, const long k,
         const long stride, long pad, const float *wt, long cout, float *dst, long wo, long oy, long ox, long c0, long n,
         const float *scale, const float *shift, int act) {
-    vf a0 = vsplat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    vf a[PIX];
+    for (int j = 0; j < PIX; j++) a[j] = vsplat(0);
     for (long ky = 0; ky < k; ky++) {
         long iy = oy * stride - pad + ky;
         if (iy < 0 || iy >= h) continue;
@@ -36,17 +47,11 @@ __attribute__((always_inline)) static inline void pixels8(const float *src, long
         for (long t = 0; t < k * cin; t++) {            // t = kx·cin + ci: one run of k·cin floats
             vf wv = n == 16 ? vload(wrow + t * cout) : vload_part(wrow + t * cout, n);
             const long ps = stride * cin;               // floats from one output pixel's taps to the next's
-            a0 += row[t] * wv;          a1 += row[t + ps] * wv;
-            a2 += row[t + 2 * ps] * wv; a3 += row[t + 3 * ps] * wv;
-            a4 += row[t + 4 * ps] * wv; a5 += row[t + 5 * ps] * wv;
-            a6 += row[t + 6 * ps] * wv; a7 += row[t + 7 * ps] * wv;
+            for (int j = 0; j < PIX; j++) a[j] += row[t + j * ps] * wv;
         }
     }
     float *d = dst + (oy * wo + ox) * cout + c0;
-    put(d, finish(a0, scale, shift, c0, n, act), n);            put(d + cout, finish(a1, scale, shift, c0, n, act), n);
-    put(d + 2 * cout, finish(a2, scale, shift, c0, n, act), n); put(d + 3 * cout, finish(a3, scale, shift, c0, n, act), n);
-    put(d + 4 * cout, finish(a4, scale, shift, c0, n, act), n); put(d + 5 * cout, finish(a5, scale, shift, c0, n, act), n);
-    put(d + 6 * cout, finish(a6, scale, shift, c0, n, act), n); put(d + 7 * cout, finish(a7, scale, shift, c0, n, act), n);
+    for (int j = 0; j < PIX; j++) put(d + j * cout, finish(a[j], scale, shift, c0, n, act), n);
 }
 
 // One output pixel, every tap checked against the map's edges.
@@ -82,7 +87,7 @@ __attribute__((always_inline)) static inline void rows_direct(const float *src, 
             long n = cout - c0 < 16 ? cout - c0 : 16;
             long ox = 0;
             for (; ox < lo; ox++) pixel_checked(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
-            for (; ox + 8 <= hi; ox += 8) pixels8(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
+            for (; ox + PIX <= hi; ox += PIX) pixels(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
             for (; ox < wo; ox++) pixel_checked(src, h, w, cin, k, stride, pad, wt, cout, dst, wo, oy, ox, c0, n, scale, shift, act);
         }
     }
