@@ -13,10 +13,10 @@
 // of 16 output channels, k-major (16 floats per k, zero-padded past the last channel), and a tile of
 // up to six tokens × 16 channels keeps its twelve accumulators in registers across the whole K: per
 // k, two loads of W, six broadcasts of X (read in place, row-major: no packing per call) and twelve
-// FMAs, the register tile of BLIS's Haswell kernel. X is walked in blocks of tokens small enough to
-// stay in L2 while every panel of the call passes over them, and the epilogue runs once per block
-// over all its channels on the raw product in C (per 6 × 16 tile, its calls cost more than the
-// K = 32 products themselves).
+// FMAs, the register tile of BLIS's Haswell kernel. X is walked in as few blocks of tokens as stay
+// in L2 while every panel of the call passes over them, and the epilogue runs once per block over
+// all its channels on the raw product in C (per 6 × 16 tile, its calls cost more than the K = 32
+// products themselves).
 #include "ckernels.h"
 #include "vmath.h"
 #include <stdlib.h>
@@ -100,12 +100,15 @@ void vck_avx2_gemm(const vck_avx2 *p, const float *x, long ldx, float *c, long l
                    long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue) {
     if (t1 <= t0 || p1 <= p0) return;
     long m0 = p0 * 16, m1 = p1 * 16 < p->n ? p1 * 16 : p->n;
-    // Tokens per block, in whole tiles: the block's rows of X (block × k floats) and of C (block ×
-    // the call's channels) within ~192 KB each, so that X stays in L2 while every panel passes over
-    // it, and the epilogue, run once per block over all its channels, finds C still there.
-    long byX = 192 * 1024 / 4 / p->k, byC = 192 * 1024 / 4 / (m1 - m0);
-    long block = (byX < byC ? byX : byC) / 6 * 6;
-    if (block < 6) block = 6;
+    // Tokens per block: the block's rows of X (block × k floats) within ~384 KB, so that X stays in
+    // L2 while every panel passes over it, and the blocks as even as whole tiles allow. Each block
+    // streams all the call's weights again (from DRAM, in a pass), so there are as few as that
+    // allows: with blocks capped at 192 KB of X and of C as well, B's 49 × 2048 × 512 ran in blocks
+    // of 24, 24 and 1 tokens and read its 4 MB of weights three times.
+    long tokens = t1 - t0, byX = 384 * 1024 / 4 / p->k;
+    if (byX < 6) byX = 6;
+    long blocks = (tokens + byX - 1) / byX;
+    long block = ((tokens + blocks - 1) / blocks + 5) / 6 * 6;
     float t[6 * 16] __attribute__((aligned(32)));
     for (long b0 = t0; b0 < t1; b0 += block) {
         long b1 = b0 + block < t1 ? b0 + block : t1;
