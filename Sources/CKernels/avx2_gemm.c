@@ -69,14 +69,10 @@ __attribute__((always_inline)) static inline void tile(const int R, const float 
 
 __attribute__((noinline)) static void tile_any(int r, const float *x, long ldx, const float *wp, long k, float *t, long ldt,
                                                const float *next) {
-    if (next) {
-        // The first tile of a panel also asks for the next panel's weights, one line per k.
-        switch (r) {
-        case 6: tile(6, x, ldx, wp, k, t, ldt, next); break;
-        default: tile(1, x, ldx, wp, k, t, ldt, next); break;
-        }
-        return;
-    }
+    // The first tile of a panel also asks for the next panel's weights, one line per k: whole
+    // tiles and one-token products (the other sizes only end a block, and go without).
+    if (next && r == 6) { tile(6, x, ldx, wp, k, t, ldt, next); return; }
+    if (next && r == 1) { tile(1, x, ldx, wp, k, t, ldt, next); return; }
     switch (r) {
     case 6: tile(6, x, ldx, wp, k, t, ldt, 0); break;
     case 5: tile(5, x, ldx, wp, k, t, ldt, 0); break;
@@ -118,7 +114,7 @@ void vck_avx2_gemm(const vck_avx2 *p, const float *x, long ldx, float *c, long l
             const float *next = q + 1 < p1 ? wp + p->k * 16 : 0;
             for (long j0 = b0; j0 < b1; j0 += 6) {
                 int r = b1 - j0 < 6 ? (int)(b1 - j0) : 6;
-                const float *pf = j0 == b0 && (r == 6 || r == 1) ? next : 0;
+                const float *pf = j0 == b0 ? next : 0;
                 if (mi == 16 && !accumulate) {
                     tile_any(r, x + j0 * ldx, ldx, wp, p->k, c + j0 * ldc + c0, ldc, pf);
                 } else {
