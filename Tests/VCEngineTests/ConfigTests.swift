@@ -180,8 +180,11 @@ final class DepthwiseTests: XCTestCase {
     /// The register-blocked depthwise kernel equals the plain loop, for 3×3 and 7×7, channel
     /// counts with and without a ragged tail, maps smaller than the kernel, and every epilogue;
     /// the last two shapes are split over threads by channel blocks (few rows, enough work).
+    /// The 3×3 shapes cover the row loop's groups of four pixels (one, two, none: w < 6) and its
+    /// edge pixels, one-row maps, and 512 channels (2 KB between pixels).
     func testVectorisedDepthwiseEqualsReference() {
-        for (c, k, h, w) in [(32, 3, 5, 7), (40, 3, 1, 1), (24, 7, 3, 4), (64, 7, 7, 7), (8, 3, 4, 4), (80, 7, 7, 12), (72, 3, 6, 64)] {
+        for (c, k, h, w) in [(32, 3, 5, 7), (40, 3, 1, 1), (24, 7, 3, 4), (64, 7, 7, 7), (8, 3, 4, 4), (80, 7, 7, 12), (72, 3, 6, 64),
+                             (48, 3, 4, 11), (16, 3, 1, 9), (32, 3, 3, 6), (64, 3, 2, 5), (512, 3, 3, 8)] {
             let wt = Tensor(shape: [c, 1, k, k], data: SeededWeights.uniforms(seed: 3, key: "w\(c)", count: c * k * k).map { $0 - 0.5 })
             let b = Tensor(shape: [c], data: SeededWeights.uniforms(seed: 3, key: "b\(c)", count: c))
             let conv = DepthwiseConv(weight: wt, bias: b)

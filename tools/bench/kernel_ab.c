@@ -113,8 +113,9 @@ int main(int argc, char **argv) {
     if (dw[0] && dw[1] && dws0 && dws1) {
         struct { long h, w, c, k; int act; const char *what; } shapes[] = {
             { 56, 56, 128, 3, 2, "3×3 + GELU, S stage 1" }, { 14, 14, 576, 3, 2, "3×3 + GELU, S stage 3" },
+            { 28, 28, 512, 3, 2, "3×3 + GELU, B stage 2" }, { 7, 7, 2048, 3, 2, "3×3 + GELU, B stage 4" },
             { 7, 7, 576, 7, 3, "7×7 + SiLU, S Mamba" }, { 7, 7, 1024, 7, 3, "7×7 + SiLU, B Mamba" } };
-        for (int s = 0; s < 4; s++) {
+        for (int s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++) {
             long h = shapes[s].h, w = shapes[s].w, c = shapes[s].c, k = shapes[s].k;
             float *src = filled(h * w * c, -2, 2, 9), *wt = filled(k * k * c, -0.3f, 0.3f, 10), *b = filled(c, -0.1f, 0.1f, 11);
             float *sc = filled(c, 0.5f, 1.5f, 12), *sh = filled(c, -0.1f, 0.1f, 13);
