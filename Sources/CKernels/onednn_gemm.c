@@ -104,11 +104,8 @@ static struct {
 } D = { PTHREAD_ONCE_INIT, 0, NULL, "", "" };
 
 // One stream per thread: the pool's threads run products at the same time.
-static pthread_key_t stream_key, scratch_key, mems_key;
+static pthread_key_t stream_key, mems_key;
 static void free_stream(void *s) { p_dnnl_stream_destroy(s); }
-
-typedef struct { float *p; long floats; } thread_buf;
-static void free_buf(void *b) { thread_buf *t = b; free(t->p); free(t); }
 
 static dnnl_stream_t thread_stream(void) {
     dnnl_stream_t s = pthread_getspecific(stream_key);
@@ -119,21 +116,8 @@ static dnnl_stream_t thread_stream(void) {
     return s;
 }
 
-// This thread's buffer of at least `floats` floats (raw products, scratchpads), grown on demand.
-static float *thread_floats(long floats) {
-    thread_buf *b = pthread_getspecific(scratch_key);
-    if (!b) { b = calloc(1, sizeof *b); if (!b) abort(); pthread_setspecific(scratch_key, b); }
-    if (b->floats < floats) {
-        free(b->p);
-        b->p = NULL;
-        if (posix_memalign((void **)&b->p, 64, (size_t)floats * 4)) {
-            fprintf(stderr, "vcview: out of memory (%ld KB of oneDNN product scratch)\n", floats / 256);
-            abort();
-        }
-        b->floats = floats;
-    }
-    return b->p;
-}
+// This thread's buffer of at least `floats` floats (raw products, scratchpads).
+static float *thread_floats(long floats) { return vck_thread_floats(VCK_BUF_ONEDNN, floats, "oneDNN product scratch"); }
 
 void vck_onednn_free(vck_onednn *w) {
     if (!w) return;
@@ -372,7 +356,6 @@ static void discover(void) {
     DNNL_FUNCTIONS(LOOKUP)
     if (p_dnnl_engine_create(&D.engine, dnnl_cpu, 0) != dnnl_success) { snprintf(D.why, sizeof D.why, "oneDNN has no CPU engine"); return; }
     pthread_key_create(&stream_key, free_stream);
-    pthread_key_create(&scratch_key, free_buf);
     pthread_key_create(&mems_key, free_mems);
     cblas_sgemm_fn sgemm = cblas = (cblas_sgemm_fn)dlsym(RTLD_DEFAULT, "cblas_sgemm");
     if (!sgemm) { snprintf(D.why, sizeof D.why, "no cblas_sgemm to check it against"); return; }

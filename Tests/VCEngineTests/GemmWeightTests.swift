@@ -9,20 +9,21 @@ final class GemmWeightTests: XCTestCase {
     func testPackedPathIsInUseWhereTheCPUHasIt() throws {
         let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
         let flags = Set((cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? "").split(separator: " ").map(String.init))
-        let w = GemmWeight([Float](repeating: 1, count: 12), outputs: 3, inputs: 4, oneDNN: false, avx2: false)
+        let w = GemmWeight([Float](repeating: 1, count: 12), outputs: 3, inputs: 4, oneDNN: false, engineKernel: false)
         if flags.contains("avx2") && flags.contains("fma") {
             XCTAssertEqual(vck_packed_available(), 1)
             XCTAssertTrue(w.isPacked)
             let avx512 = flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512dq") && flags.contains("avx512vl")
             let family = avx512 ? "SKYLAKEX" : "HASWELL"
-            // The engine's default is its own kernel on AVX2 machines without AVX-512, elsewhere
-            // oneDNN where it is installed; the suite also runs with VCVIEW_GEMM=openblas
-            // (scripts/test), and without oneDNN the packed path names why.
+            // The engine's default is its own kernel (AVX2 or AVX-512); the suite also runs with
+            // VCVIEW_GEMM=onednn and openblas (scripts/test), and without oneDNN the packed path
+            // names why.
             let packed = "OpenBLAS \(family) kernel, weights packed at load"
-            XCTAssertEqual(GemmWeight.wantsAVX2, !avx512 && [nil, "avx2"].contains(GemmWeight.requested))
-            if GemmWeight.wantsAVX2 {
-                XCTAssertTrue(EngineGemm.backend.hasPrefix("the engine's AVX2 kernel, weights packed at load"), EngineGemm.backend)
-                XCTAssertTrue(GemmWeight([Float](repeating: 1, count: 12), outputs: 3, inputs: 4).isAVX2)
+            XCTAssertEqual(GemmWeight.wantsEngineKernel, [nil, "engine"].contains(GemmWeight.requested))
+            if GemmWeight.wantsEngineKernel {
+                let name = avx512 ? "AVX-512" : "AVX2"
+                XCTAssertTrue(EngineGemm.backend.hasPrefix("the engine's \(name) kernel, weights packed at load"), EngineGemm.backend)
+                XCTAssertTrue(GemmWeight([Float](repeating: 1, count: 12), outputs: 3, inputs: 4).isEngineKernel)
             } else if !GemmWeight.wantsOneDNN {
                 XCTAssertEqual(EngineGemm.backend, "\(packed) (VCVIEW_GEMM=openblas)")
             } else if vck_onednn_available() == 0 {
@@ -40,40 +41,52 @@ final class GemmWeightTests: XCTestCase {
     /// chunks, a leading dimension wider than K, overwrite and accumulate, one and two threads
     /// (split by tokens and by weight panels): all equal the triple loop.
     func testProductsEqualTheTripleLoop() {
-        checkProductsEqualTheTripleLoop(oneDNN: false, avx2: false)
+        checkProductsEqualTheTripleLoop(oneDNN: false, engineKernel: false)
     }
 
-    /// The engine's AVX2 kernel (`CKernels/avx2_gemm.c`, the default on AVX2 machines without
-    /// AVX-512): the triple loop's products, the packed path's epilogues, and the same bits for a
-    /// token wherever it falls in a call (cut at tile and panel tails, one token at a time), which
-    /// OpenBLAS's HASWELL kernel and oneDNN's AVX2 products do not give.
-    func testAVX2ProductsEqualTheTripleLoopAndKeepTheirBitsAnywhere() throws {
-        guard vck_avx2_available() != 0 else { throw XCTSkip("the AVX2 kernel is built for AVX2 machines without AVX-512") }
-        checkProductsEqualTheTripleLoop(oneDNN: false, avx2: true)
-        let (m, n, k) = (61, 50, 97)
-        let a = SeededWeights.uniforms(seed: 6, key: "a", count: m * k).map { 2 * $0 - 1 }
-        let b = SeededWeights.uniforms(seed: 6, key: "b", count: n * k).map { $0 - 0.5 }
-        let scale = SeededWeights.uniforms(seed: 6, key: "s", count: n), shift = SeededWeights.uniforms(seed: 6, key: "t", count: n)
-        let w = GemmWeight(b, outputs: n, inputs: k, oneDNN: false, avx2: true), packed = GemmWeight(b, outputs: n, inputs: k, oneDNN: false, avx2: false)
-        XCTAssertTrue(w.isAVX2)
-        func product(_ w: GemmWeight, rows: Range<Int>, into c: inout [Float], epilogue: GemmEpilogue? = nil) {
-            a.withUnsafeBufferPointer { ap in c.withUnsafeMutableBufferPointer { cp in
-                w.product(ap.baseAddress! + rows.lowerBound * k, lda: k, cp.baseAddress! + rows.lowerBound * n, ldc: n,
-                          rows: rows.count, epilogue: epilogue, threads: 1)
+    /// The engine's own kernel (`CKernels/engine_gemm.c`, the default where it is built: AVX2 or
+    /// AVX-512): the triple loop's products, the packed path's epilogues, and for every output
+    /// exactly the bits of one chain of fused multiply-adds over k in order from zero — so the same
+    /// bits for a token wherever it falls in a call (cut at tile and panel tails, one token at a
+    /// time), which OpenBLAS's HASWELL kernel and oneDNN's AVX2 products do not give, and the same
+    /// on an AVX2 machine as on an AVX-512 one. Rows of X 4 KB apart (lda 1024) take the path that
+    /// packs the tokens first.
+    func testEngineKernelProductsAreFMAChainsAndKeepTheirBitsAnywhere() throws {
+        guard vck_egemm_available() != 0 else { throw XCTSkip("the engine's kernel is built for AVX2 + FMA or AVX-512 machines") }
+        checkProductsEqualTheTripleLoop(oneDNN: false, engineKernel: true)
+        for (m, n, k, lda) in [(61, 50, 97, 97), (33, 70, 1000, 1024), (31, 40, 2048, 2048)] {
+            let a = SeededWeights.uniforms(seed: 6, key: "a\(k)", count: m * lda).map { 2 * $0 - 1 }
+            let b = SeededWeights.uniforms(seed: 6, key: "b\(k)", count: n * k).map { $0 - 0.5 }
+            let scale = SeededWeights.uniforms(seed: 6, key: "s", count: n), shift = SeededWeights.uniforms(seed: 6, key: "t", count: n)
+            let w = GemmWeight(b, outputs: n, inputs: k, oneDNN: false, engineKernel: true)
+            let packed = GemmWeight(b, outputs: n, inputs: k, oneDNN: false, engineKernel: false)
+            XCTAssertTrue(w.isEngineKernel)
+            func product(_ w: GemmWeight, rows: Range<Int>, into c: inout [Float], epilogue: GemmEpilogue? = nil) {
+                a.withUnsafeBufferPointer { ap in c.withUnsafeMutableBufferPointer { cp in
+                    w.product(ap.baseAddress! + rows.lowerBound * lda, lda: lda, cp.baseAddress! + rows.lowerBound * n, ldc: n,
+                              rows: rows.count, epilogue: epilogue, threads: 1)
+                } }
+            }
+            var whole = [Float](repeating: .nan, count: m * n)
+            product(w, rows: 0..<m, into: &whole)
+            var chains = whole
+            for i in 0..<m { for j in 0..<n {
+                var acc: Float = 0
+                for kk in 0..<k { acc = acc.addingProduct(a[i * lda + kk], b[j * k + kk]) }
+                chains[i * n + j] = acc
             } }
+            XCTAssertTrue(whole.elementsEqual(chains, by: { $0.bitPattern == $1.bitPattern }), "\(m)×\(n)×\(k): not the FMA chains")
+            for cuts in [[1], [5, 6], [7, 13, 30], Array(1..<m)] {
+                var pieces = [Float](repeating: .nan, count: m * n)
+                for (lo, hi) in zip([0] + cuts, cuts + [m]) { product(w, rows: lo..<hi, into: &pieces) }
+                XCTAssertTrue(pieces.elementsEqual(whole, by: { $0.bitPattern == $1.bitPattern }), "\(m)×\(n)×\(k) cut at \(cuts.prefix(3))")
+            }
+            let gelu = GemmEpilogue(scale: scale, shift: shift, act: .gelu)
+            var mine = [Float](repeating: .nan, count: m * n), theirs = mine
+            product(w, rows: 0..<m, into: &mine, epilogue: gelu)
+            product(packed, rows: 0..<m, into: &theirs, epilogue: gelu)
+            XCTAssertLessThan(Tensor(shape: [m, n], data: mine).relativeError(to: Tensor(shape: [m, n], data: theirs)), 1e-5)
         }
-        var whole = [Float](repeating: .nan, count: m * n)
-        product(w, rows: 0..<m, into: &whole)
-        for cuts in [[1], [5, 6], [7, 13, 30], Array(1..<m)] {
-            var pieces = [Float](repeating: .nan, count: m * n)
-            for (lo, hi) in zip([0] + cuts, cuts + [m]) { product(w, rows: lo..<hi, into: &pieces) }
-            XCTAssertTrue(pieces.elementsEqual(whole, by: { $0.bitPattern == $1.bitPattern }), "cut at \(cuts.prefix(3))")
-        }
-        let gelu = GemmEpilogue(scale: scale, shift: shift, act: .gelu)
-        var mine = [Float](repeating: .nan, count: m * n), theirs = mine
-        product(w, rows: 0..<m, into: &mine, epilogue: gelu)
-        product(packed, rows: 0..<m, into: &theirs, epilogue: gelu)
-        XCTAssertLessThan(Tensor(shape: [m, n], data: mine).relativeError(to: Tensor(shape: [m, n], data: theirs)), 1e-5)
     }
 
     /// oneDNN's path (`CKernels/onednn_gemm.c`, the engine's default where the library is
@@ -85,7 +98,7 @@ final class GemmWeightTests: XCTestCase {
         }
         XCTAssertEqual(vck_onednn_available(), 1, String(cString: vck_onednn_status()))
         XCTAssertTrue(GemmWeight([Float](repeating: 1, count: 12), outputs: 3, inputs: 4, oneDNN: true).isOneDNN)
-        checkProductsEqualTheTripleLoop(oneDNN: true, avx2: false)
+        checkProductsEqualTheTripleLoop(oneDNN: true, engineKernel: false)
         // Epilogues (BN + GELU in place; BN × gain added into a residual) as the packed path applies them.
         let saved = EngineThreads.current
         defer { EngineThreads.set(saved) }
@@ -108,7 +121,7 @@ final class GemmWeightTests: XCTestCase {
                     } } }
                     return (c, r)
                 }
-                let want = run(GemmWeight(b, outputs: n, inputs: k, oneDNN: false, avx2: false)), got = run(GemmWeight(b, outputs: n, inputs: k, oneDNN: true))
+                let want = run(GemmWeight(b, outputs: n, inputs: k, oneDNN: false, engineKernel: false)), got = run(GemmWeight(b, outputs: n, inputs: k, oneDNN: true))
                 for (x, y, what) in [(got.gelu, want.gelu, "BN + GELU"), (got.residual, want.residual, "residual")] {
                     let err = Tensor(shape: [m, n], data: x).relativeError(to: Tensor(shape: [m, n], data: y))
                     XCTAssertLessThan(err, 1e-5, "\(what), \(m)×\(n)×\(k), \(threads) threads")
@@ -117,7 +130,7 @@ final class GemmWeightTests: XCTestCase {
         }
     }
 
-    private func checkProductsEqualTheTripleLoop(oneDNN: Bool, avx2: Bool) {
+    private func checkProductsEqualTheTripleLoop(oneDNN: Bool, engineKernel: Bool) {
         let saved = EngineThreads.current
         defer { EngineThreads.set(saved) }
         let shapes = [(1, 1, 1), (7, 5, 9), (49, 2048, 80), (49, 200, 1100), (196, 320, 1280), (700, 64, 256), (3, 17, 600)]
@@ -129,9 +142,9 @@ final class GemmWeightTests: XCTestCase {
                 let b = SeededWeights.uniforms(seed: 3, key: "b\(n)x\(k)", count: n * k)
                 let dense = (0..<m).flatMap { i in a[(i * lda)..<(i * lda + k)] }
                 let ref = gemmABtReference(dense, b, m: m, n: n, k: k)
-                let w = GemmWeight(b, outputs: n, inputs: k, oneDNN: oneDNN, avx2: avx2)
+                let w = GemmWeight(b, outputs: n, inputs: k, oneDNN: oneDNN, engineKernel: engineKernel)
                 XCTAssertEqual(w.isOneDNN, oneDNN)
-                XCTAssertEqual(w.isAVX2, avx2)
+                XCTAssertEqual(w.isEngineKernel, engineKernel)
                 for accumulate in [false, true] {
                     var c = [Float](repeating: accumulate ? 1 : .nan, count: m * n)
                     a.withUnsafeBufferPointer { ap in c.withUnsafeMutableBufferPointer { cp in
@@ -139,7 +152,7 @@ final class GemmWeightTests: XCTestCase {
                     } }
                     let expected = accumulate ? ref.map { $0 + 1 } : ref
                     let err = Tensor(shape: [m, n], data: c).relativeError(to: Tensor(shape: [m, n], data: expected))
-                    XCTAssertLessThan(err, 1e-5, "\(m)×\(n)×\(k), \(threads) threads, accumulate \(accumulate), oneDNN \(oneDNN), AVX2 kernel \(avx2)")
+                    XCTAssertLessThan(err, 1e-5, "\(m)×\(n)×\(k), \(threads) threads, accumulate \(accumulate), oneDNN \(oneDNN), engine kernel \(engineKernel)")
                 }
             }
         }

@@ -7,7 +7,7 @@ final class MlpBandsTests: XCTestCase {
     /// threads, for maps whose height splits into whole bands, a ragged last band, and bands of
     /// two rows (a wide map), so the halo rows are carried over at every kind of boundary.
     func testBandsEqualLayers() throws {
-        try XCTSkipUnless(GemmWeight.splitsKeepBits, "this machine's \(EngineGemm.backend) rounds a token by where it falls in a product (VCVIEW_GEMM=avx2, the default here, does not)")
+        try XCTSkipUnless(GemmWeight.splitsKeepBits, "this machine's \(EngineGemm.backend) rounds a token by where it falls in a product (VCVIEW_GEMM=engine, the default here, does not)")
         let cfg = VCMambaConfig(depths: [1, 1, 1, 1], widths: [24, 32, 48, 64], nMamba: 1, numClasses: 10, resolution: 288)
         let mlp = try Mlp(Weights(set: SeededWeights.parameters(for: cfg, seed: 3)), prefix: "network.0.0.mlp")
         let saved = EngineThreads.current

@@ -14,7 +14,7 @@
 //
 //     clang -O3 -march=native -mprefer-vector-width=512 -Wno-psabi -ISources/CKernels/include -ISources/CKernels -o /tmp/gemm_shapes \
 //        tools/bench/gemm_shapes.c Sources/CKernels/packed_gemm.c Sources/CKernels/onednn_gemm.c \
-//        Sources/CKernels/fma_probe.c Sources/CKernels/activations.c Sources/CKernels/tally.c Sources/CKernels/avx2_gemm.c \
+//        Sources/CKernels/fma_probe.c Sources/CKernels/activations.c Sources/CKernels/tally.c Sources/CKernels/engine_gemm.c Sources/CKernels/thread_buffer.c \
 //         $(pkg-config --cflags --libs openblas) -ldnnl -ldl -lm -lpthread
 //     /tmp/gemm_shapes [rounds [seconds per measurement]] < tools/bench/gemm_shapes/B.txt
 //
@@ -52,14 +52,14 @@ typedef struct {
     dnnl_primitive_t matmul;
     dnnl_memory_t mx, mw, mc;
     vck_onednn *onednn;
-    vck_avx2 *avx2;
-    double best[6];   // seconds per product: packed, cblas, dnnl_sgemm, dnnl matmul, the engine's oneDNN path, its AVX2 kernel
+    vck_egemm *egemm;
+    double best[6];   // seconds per product: packed, cblas, dnnl_sgemm, dnnl matmul, the engine's oneDNN path, its own kernel
 } shape;
 
 enum { METHODS_ALL = 6 };
-static int METHODS = 5;   // 6 where the engine's AVX2 kernel is built (no AVX-512)
+static int METHODS = 5;   // 6 where the engine's own kernel is built (AVX2 or AVX-512)
 static const char *names[METHODS_ALL] = { "engine (OpenBLAS kernel, packed W)", "cblas_sgemm", "dnnl_sgemm", "dnnl matmul (W reordered once)",
-                                          "engine, VCVIEW_GEMM=onednn", "engine's AVX2 kernel" };
+                                          "engine, VCVIEW_GEMM=onednn", "engine's own kernel" };
 
 static dnnl_engine_t eng;
 static dnnl_stream_t stream;
@@ -107,7 +107,7 @@ static void run(shape *s, int method) {
         break;
     }
     case 4: vck_onednn_gemm(s->onednn, s->x, s->k, s->c, s->n, 0, s->t, 0, NULL); break;
-    case 5: vck_avx2_gemm(s->avx2, s->x, s->k, s->c, s->n, 0, s->t, 0, vck_avx2_panels(s->avx2), 0, NULL); break;
+    case 5: vck_egemm_gemm(s->egemm, s->x, s->k, s->c, s->n, 0, s->t, 0, vck_egemm_panels(s->egemm), 0, NULL); break;
     }
 }
 
@@ -152,8 +152,8 @@ int main(int argc, char **argv) {
         for (long i = 0; i < n * k; i++) { r = r * 1664525u + 1013904223u; s->w[i] = (float)(r >> 8) / 16777216.0f - 0.5f; }
         s->packed = vck_pack(s->w, n, k);
         s->onednn = vck_onednn_prepare(s->w, n, k);
-        s->avx2 = vck_avx2_prepare(s->w, n, k);
-        if (s->avx2) METHODS = 6;
+        s->egemm = vck_egemm_prepare(s->w, n, k);
+        if (s->egemm) METHODS = 6;
         if (!s->onednn) { fprintf(stderr, "gemm_shapes: the engine's oneDNN path is not available: %s\n", vck_onednn_status()); return 1; }
         setup_matmul(s);
         for (int m = 0; m < METHODS_ALL; m++) s->best[m] = 1e9;

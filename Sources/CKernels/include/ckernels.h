@@ -118,19 +118,26 @@ void vck_tile_epilogue(const vck_epilogue *e, float *c, long ldc, long j0, long 
 void vck_tile_epilogue_from(const vck_epilogue *e, const float *tile, long ldt, float *c, long ldc,
                             long j0, long nc, long m0, long mi);
 
-// Products through the engine's own kernel for AVX2 machines without AVX-512 (avx2_gemm.c): W
-// packed at load into panels of 16 output channels; every output one chain of FMAs over k in
-// order, so a token's bits do not depend on where it falls in a call. vck_avx2_prepare returns NULL
-// where the kernel is not built (AVX-512 builds) or the CPU lacks AVX2 and FMA.
-typedef struct vck_avx2 vck_avx2;
-int vck_avx2_available(void);
-vck_avx2 *vck_avx2_prepare(const float *w, long n, long k);   // w: (n, k) row-major, copied
-long vck_avx2_panels(const vck_avx2 *p);
-void vck_avx2_free(vck_avx2 *p);
+// This thread's buffer for one purpose, at least `floats` long, 64-byte aligned (thread_buffer.c);
+// `what` names it in the out-of-memory message.
+enum { VCK_BUF_ONEDNN = 0, VCK_BUF_SPACED_TOKENS = 1, VCK_BUF_SLOTS = 2 };
+float *vck_thread_floats(int which, long floats, const char *what);
+
+// Products through the engine's own kernel (engine_gemm.c), built for AVX2 + FMA or for AVX-512:
+// W packed at load into panels of vck_egemm_panel_width() output channels (16 with AVX2, 32 with
+// AVX-512); every output one chain of FMAs over k in order, so a token's bits do not depend on
+// where it falls in a call, nor on the vector width. vck_egemm_prepare returns NULL where the
+// kernel is not built or the CPU lacks what it was built for.
+typedef struct vck_egemm vck_egemm;
+int vck_egemm_available(void);
+vck_egemm *vck_egemm_prepare(const float *w, long n, long k);   // w: (n, k) row-major, copied
+long vck_egemm_panels(const vck_egemm *p);
+long vck_egemm_panel_width(void);
+void vck_egemm_free(vck_egemm *p);
 // c[t][·] = x[t][·]·Wᵀ (or += when accumulate) for tokens t0 ≤ t < t1 and the channels of panels
-// p0 ≤ q < p1 (16 channels each), then the epilogue on those.
-void vck_avx2_gemm(const vck_avx2 *p, const float *x, long ldx, float *c, long ldc,
-                   long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue);
+// p0 ≤ q < p1, then the epilogue on those.
+void vck_egemm_gemm(const vck_egemm *p, const float *x, long ldx, float *c, long ldc,
+                    long t0, long t1, long p0, long p1, int accumulate, const vck_epilogue *epilogue);
 // 1 when the kernels were compiled for AVX-512 (-march=native on such a machine).
 int vck_avx512_build(void);
 

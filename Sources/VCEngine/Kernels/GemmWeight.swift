@@ -17,52 +17,60 @@ import Glibc
 /// alone and 5–15% on whole passes (docs/performance.md). `VCVIEW_GEMM=openblas` keeps the packed
 /// OpenBLAS path (the suite runs its parity tests on both); without oneDNN it is the only one.
 ///
-/// On machines with AVX2 but no AVX-512 the default is the engine's own kernel instead
-/// (`CKernels/avx2_gemm.c`): there OpenBLAS's HASWELL kernel and oneDNN's AVX2 products round a
+/// Where the engine's own kernel is built (`CKernels/engine_gemm.c`: AVX2 + FMA, or AVX-512) it is
+/// the default instead. On AVX2, OpenBLAS's HASWELL kernel and oneDNN's AVX2 products round a
 /// token's sums by where it falls in the call, so one thread and two, or a map band by band and
 /// layer by layer, gave different bits; the engine's kernel gives every token the same chain of
-/// multiply-adds, and on Zen 3 it was also the fastest of the three (docs/performance.md).
-/// `VCVIEW_GEMM=onednn` or `openblas` still choose those; `avx2` names the default.
+/// multiply-adds, and on Zen 3 it was also the fastest of the three. On AVX-512 it streams each
+/// weight from DRAM at an even rate (the next panel prefetched across the current one's tiles),
+/// where oneDNN's products ran 4–12% slower on weights not in cache (docs/performance.md).
+/// `VCVIEW_GEMM=onednn` or `openblas` still choose those; `engine` names the default (`avx2`,
+/// its name before it had an AVX-512 build, still works).
 final class GemmWeight: @unchecked Sendable {
     let outputs: Int, inputs: Int
     private let packed: OpaquePointer?
     private let onednn: OpaquePointer?
-    private let avx2: OpaquePointer?
+    private let engineKernel: OpaquePointer?
     private let plain: [Float]
 
-    /// What `VCVIEW_GEMM` asks for: nil (unset: the default), "openblas", "onednn" or "avx2".
-    static let requested: String? = getenv("VCVIEW_GEMM").map { String(cString: $0) }
+    /// What `VCVIEW_GEMM` asks for: nil (unset: the default), "openblas", "onednn" or "engine"
+    /// ("avx2" reads as "engine").
+    static let requested: String? = getenv("VCVIEW_GEMM").map { String(cString: $0) }.map { $0 == "avx2" ? "engine" : $0 }
 
     /// Whether this process tries oneDNN's products: asked for, or by default where the engine's
-    /// AVX2 kernel is not the default (AVX-512 machines).
-    static let wantsOneDNN = requested == "onednn" || (requested == nil && vck_avx2_available() == 0)
+    /// kernel is not built.
+    static let wantsOneDNN = requested == "onednn" || (requested == nil && vck_egemm_available() == 0)
 
-    /// Whether this process uses the engine's AVX2 kernel: by default (or asked for) where it is
-    /// built and the CPU has AVX2 and FMA.
-    static let wantsAVX2 = (requested == nil || requested == "avx2") && vck_avx2_available() != 0
+    /// Whether this process uses the engine's own kernel: by default (or asked for) where it is
+    /// built and the CPU has what it was built for.
+    static let wantsEngineKernel = (requested == nil || requested == "engine") && vck_egemm_available() != 0
 
     /// Whether the products give a token the same bits wherever it falls in a call, so that any
-    /// split of the tokens (threads, bands) leaves a result unchanged: the engine's AVX2 kernel, and
-    /// on AVX-512 machines OpenBLAS's SKYLAKEX kernel and oneDNN (checked by PoolTests); not
+    /// split of the tokens (threads, bands) leaves a result unchanged: the engine's kernel, and on
+    /// AVX-512 machines OpenBLAS's SKYLAKEX kernel and oneDNN (checked by PoolTests); not
     /// OpenBLAS's HASWELL kernel nor oneDNN's AVX2 products.
-    static var splitsKeepBits: Bool { wantsAVX2 || vck_avx512_build() != 0 }
+    static var splitsKeepBits: Bool { wantsEngineKernel || vck_avx512_build() != 0 }
 
     /// `w`: outputs × inputs, row-major. `oneDNN`: use oneDNN's matmul where it is available;
-    /// `avx2`: otherwise the engine's AVX2 kernel where it is built.
-    init(_ w: [Float], outputs: Int, inputs: Int, oneDNN: Bool = GemmWeight.wantsOneDNN, avx2 useAVX2: Bool = GemmWeight.wantsAVX2) {
+    /// `engineKernel`: otherwise the engine's own kernel where it is built.
+    init(_ w: [Float], outputs: Int, inputs: Int, oneDNN: Bool = GemmWeight.wantsOneDNN,
+         engineKernel useEngine: Bool = GemmWeight.wantsEngineKernel) {
         precondition(w.count == outputs * inputs)
         self.outputs = outputs; self.inputs = inputs
         onednn = oneDNN ? w.withUnsafeBufferPointer { vck_onednn_prepare($0.baseAddress!, outputs, inputs) } : nil
-        avx2 = onednn == nil && useAVX2 ? w.withUnsafeBufferPointer { vck_avx2_prepare($0.baseAddress!, outputs, inputs) } : nil
-        packed = onednn != nil || avx2 != nil ? nil : w.withUnsafeBufferPointer { vck_pack($0.baseAddress!, outputs, inputs) }
-        plain = packed == nil && onednn == nil && avx2 == nil ? w : []
+        engineKernel = onednn == nil && useEngine ? w.withUnsafeBufferPointer { vck_egemm_prepare($0.baseAddress!, outputs, inputs) } : nil
+        packed = onednn != nil || engineKernel != nil ? nil : w.withUnsafeBufferPointer { vck_pack($0.baseAddress!, outputs, inputs) }
+        plain = packed == nil && onednn == nil && engineKernel == nil ? w : []
     }
 
-    deinit { vck_packed_free(packed); vck_onednn_free(onednn); vck_avx2_free(avx2) }
+    deinit { vck_packed_free(packed); vck_onednn_free(onednn); vck_egemm_free(engineKernel) }
+
+    /// The engine's kernel as `bench` names it: "the engine's AVX2 kernel" or "… AVX-512 kernel".
+    static var engineKernelName: String { "the engine's \(vck_avx512_build() != 0 ? "AVX-512" : "AVX2") kernel" }
 
     /// How products are computed in this process, for `vcview bench`.
     static var backend: String {
-        if wantsAVX2 { return "the engine's AVX2 kernel, weights packed at load\(requested == "avx2" ? " (VCVIEW_GEMM=avx2)" : "")" }
+        if wantsEngineKernel { return "\(engineKernelName), weights packed at load\(requested == "engine" ? " (VCVIEW_GEMM=engine)" : "")" }
         guard wantsOneDNN else { return "\(openBLASBackend) (VCVIEW_GEMM=\(requested ?? "openblas"))" }
         let status = String(cString: vck_onednn_status())
         let asked = requested == "onednn" ? " (VCVIEW_GEMM=onednn)" : ""
@@ -95,10 +103,10 @@ final class GemmWeight: @unchecked Sendable {
             oneDNNProduct(onednn, a, lda: lda, c, ldc: ldc, rows: m, accumulate: accumulate, epilogue: epilogue, threads: threads)
             return
         }
-        if let avx2 {
+        if let engineKernel {
             tiledProduct(a, lda: lda, c, ldc: ldc, rows: m, accumulate: accumulate, epilogue: epilogue, threads: threads,
-                         panels: vck_avx2_panels(avx2)) { a, c, t0, t1, p0, p1, acc, e in
-                vck_avx2_gemm(avx2, a, lda, c, ldc, t0, t1, p0, p1, acc, e)
+                         panels: vck_egemm_panels(engineKernel)) { a, c, t0, t1, p0, p1, acc, e in
+                vck_egemm_gemm(engineKernel, a, lda, c, ldc, t0, t1, p0, p1, acc, e)
             }
             return
         }
@@ -116,7 +124,7 @@ final class GemmWeight: @unchecked Sendable {
         }
     }
 
-    /// A product on weights packed at load in panels (OpenBLAS's or the AVX2 kernel's): `kernel`
+    /// A product on weights packed at load in panels (OpenBLAS's or the engine kernel's): `kernel`
     /// computes tokens t0 ..< t1 against panels p0 ..< p1.
     private func tiledProduct(_ a: UnsafePointer<Float>, lda: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
                               rows m: Int, accumulate: Bool, epilogue: GemmEpilogue?, threads: Int, panels: Int,
@@ -176,8 +184,8 @@ final class GemmWeight: @unchecked Sendable {
     /// Whether this weight went the packed way (`GemmWeightTests` checks it does where it can).
     var isPacked: Bool { packed != nil }
 
-    /// Whether this weight went the engine's AVX2 kernel's way.
-    var isAVX2: Bool { avx2 != nil }
+    /// Whether this weight went the engine's own kernel's way.
+    var isEngineKernel: Bool { engineKernel != nil }
 }
 
 /// How the engine computes its matrix products in this process (OpenBLAS's kernel on weights
