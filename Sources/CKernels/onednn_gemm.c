@@ -1,10 +1,11 @@
 // Matrix products through oneDNN's matmul primitive, on weights reordered once into the layout the
-// primitive picks: the engine's default where libdnnl.so.2 is installed (GemmWeight;
-// VCVIEW_GEMM=openblas selects packed_gemm.c's OpenBLAS path instead).
+// primitive picks: VCVIEW_GEMM=onednn, and the default only where the engine's own kernel
+// (engine_gemm.c) is not built (GemmWeight). It was the default on AVX-512 machines until the
+// engine's kernel proved faster there on weights streamed from DRAM (docs/performance.md, Stop 25).
 //
 // tools/bench/gemm_shapes measured oneDNN 2.6's brgemm matmul (avx512_core) 8–10% faster than the
 // OpenBLAS SKYLAKEX kernel on the engine's own product shapes, on one core, in isolation, and whole
-// forward passes 5–15% faster (docs/performance.md). Both paths are held to the same parity tests.
+// forward passes 5–15% faster (docs/performance.md). Every path is held to the same parity tests.
 //
 // The library is opened at run time (dlopen of libdnnl.so.2), so vcview neither links against it
 // nor needs it installed: built without the header, or run without the library, the path reports
