@@ -17,13 +17,14 @@
 // tiles, so that DRAM is read at an even rate rather than in a burst per panel.
 //
 // Layout: W packed once at load into panels of PW output channels, k-major (PW floats per k,
-// zero-padded past the last channel). A tile of up to RMAX tokens × PW channels keeps its
-// accumulators in registers across the whole K: per k, two vector loads of W, RMAX broadcasts of
-// X (read in place, row-major) and 2·RMAX FMAs — the register tile of BLIS's Haswell kernel
-// (6 × 16, twelve ymm) on AVX2, of its SkylakeX kernel (14 × 32, twenty-eight zmm) on AVX-512. X is walked in as few blocks
-// of tokens as stay in L2 while every panel of the call passes over them; the epilogue runs once
-// per block over all its channels on the raw product in C (per tile, its calls cost more than
-// the K = 32 products themselves).
+// zero-padded past the last channel; on AVX-512 a narrow last panel is 16 wide). A tile of up to
+// RMAX tokens × PW channels keeps its accumulators in registers across the whole K: per k, two
+// vector loads of W, RMAX broadcasts of X (read in place, row-major) and 2·RMAX FMAs — the
+// register tile of BLIS's Haswell kernel (6 × 16, twelve ymm) on AVX2, of its SkylakeX kernel
+// (14 × 32, twenty-eight zmm) on AVX-512. X is walked in as few blocks of tokens as stay in L2
+// while every panel of the call passes over them; the epilogue runs once per block over all its
+// channels on the raw product in C (per 6 × 16 tile its calls cost more than the K = 32 products
+// themselves on Zen 3; per 14 × 32 tile, while in L1, it measured no faster on Zen 4).
 #include "ckernels.h"
 #include "vmath.h"
 #include <stdlib.h>
@@ -85,10 +86,10 @@ vck_egemm *vck_egemm_prepare(const float *w, long n, long k) {
 }
 
 #if defined(__AVX512F__)
-// R tokens × the 32 channels of one panel over all k, into t (R rows, ldt apart: C itself when
-// the panel is whole, else a tile on the stack); token r's inputs are x + r·xr. While it runs,
-// `pfn` lines of the next panel's weights from `pf` are prefetched, at most two per k.
-// V (1 or 2) vectors of channels: a one-vector tile for a narrow last panel.
+// R tokens × the V·16 channels of one panel over all k (V = 2; 1 for a narrow last panel), into t
+// (R rows, ldt apart: C itself when the panel is whole, else a tile on the stack); token r's
+// inputs are x + r·xr. While it runs, `pfn` lines of the next panel's weights from `pf` are
+// prefetched, at most two per k.
 __attribute__((always_inline)) static inline void tile(const int R, const int V, const float *x, long xr, const float *wp,
                                                        long k, float *t, long ldt, const char *pf, long pfn) {
     __m512 a0[RMAX], a1[RMAX];
@@ -123,8 +124,8 @@ __attribute__((noinline)) static void tile_any(int r, long pw, const float *x, l
 #undef TILE_CASE
 
 // The lines of the next panel that tile `ti` of `tiles` prefetches: an even share each, so that
-// DRAM is read at a steady rate across the panel (all in the first tile, at 49 tokens, asked for
-// 512 KB within a sixth of the panel's time).
+// DRAM is read at a steady rate across the panel (all in the first tile would ask, at 49 tokens
+// and K = 2048, for 256 KB within a quarter of the panel's time).
 static void prefetch_share(const float *next, long nextWidth, long k, long ti, long tiles, const char **pf, long *pfn) {
     long lines = next ? k * nextWidth / 16 : 0;
     long l0 = lines * ti / tiles, l1 = lines * (ti + 1) / tiles;
