@@ -182,12 +182,12 @@ __attribute__((always_inline)) static inline void row3(const float *src, long h,
     else if (hasUp) row3c(src, w, c, weight, bias, scale, shift, act, dst, i, 1, 0, cb, ce);
     else if (hasDown) row3c(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 1, cb, ce);
     else row3c(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 0, cb, ce);
-    return;
-#endif
+#else
     if (hasUp && hasDown) row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 1, 1, cb, ce);
     else if (hasUp) row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 1, 0, cb, ce);
     else if (hasDown) row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 1, cb, ce);
     else row3v(src, w, c, weight, bias, scale, shift, act, dst, i, 0, 0, cb, ce);
+#endif
 }
 
 // One out-of-line loop per (kernel path, activation): inlined all together they made one huge

@@ -254,7 +254,6 @@ void vck_egemm_gemm(const vck_egemm *p, const float *x, long ldx, float *c, long
 #endif
 
 long vck_egemm_panels(const vck_egemm *p) { return p ? p->panels : 0; }
-long vck_egemm_panel_width(void) { return PW; }
 
 int vck_avx512_build(void) {
 #if defined(__AVX512F__)

@@ -124,15 +124,14 @@ enum { VCK_BUF_ONEDNN = 0, VCK_BUF_SPACED_TOKENS = 1, VCK_BUF_SLOTS = 2 };
 float *vck_thread_floats(int which, long floats, const char *what);
 
 // Products through the engine's own kernel (engine_gemm.c), built for AVX2 + FMA or for AVX-512:
-// W packed at load into panels of vck_egemm_panel_width() output channels (16 with AVX2, 32 with
-// AVX-512); every output one chain of FMAs over k in order, so a token's bits do not depend on
+// W packed at load into panels of output channels (16 with AVX2, 32 with AVX-512; vck_egemm_panels
+// counts them); every output one chain of FMAs over k in order, so a token's bits do not depend on
 // where it falls in a call, nor on the vector width. vck_egemm_prepare returns NULL where the
 // kernel is not built or the CPU lacks what it was built for.
 typedef struct vck_egemm vck_egemm;
 int vck_egemm_available(void);
 vck_egemm *vck_egemm_prepare(const float *w, long n, long k);   // w: (n, k) row-major, copied
 long vck_egemm_panels(const vck_egemm *p);
-long vck_egemm_panel_width(void);
 void vck_egemm_free(vck_egemm *p);
 // c[t][·] = x[t][·]·Wᵀ (or += when accumulate) for tokens t0 ≤ t < t1 and the channels of panels
 // p0 ≤ q < p1, then the epilogue on those.
